@@ -1,0 +1,122 @@
+// arch/x86_64/arch.h: the x86_64 interface the shared kernel uses.
+// Inline CPU instructions, the trap frame, descriptor tables, interrupt
+// controllers, the timer and the serial and VGA hardware.
+#pragma once
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+// ---- Memory layout (see docs/memory.md) ----
+#define KERNEL_BASE   0xFFFFFFFF80000000ull  // kernel image: phys + KERNEL_BASE
+#define DIRECT_BASE   0xFFFF800000000000ull  // all physical memory: phys + DIRECT_BASE
+#define PAGE_SIZE     4096ull
+#define HUGE_SIZE     (2ull << 20)
+
+// ---- Port I/O ----
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+
+// ---- Interrupt flag, halting ----
+static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void sti(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq; popq %0" : "=r"(f) :: "memory"); return f; }
+#define RFLAGS_IF (1ull << 9)
+static inline bool irq_enabled(void) { return read_rflags() & RFLAGS_IF; }
+
+// ---- Time stamp counter, MSRs, control registers ----
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+static inline uint64_t rdmsr(uint32_t msr) { uint32_t lo, hi; __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr)); return ((uint64_t)hi << 32) | lo; }
+static inline void wrmsr(uint32_t msr, uint64_t v) { __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))); }
+#define MSR_EFER          0xC0000080
+#define MSR_STAR          0xC0000081
+#define MSR_LSTAR         0xC0000082
+#define MSR_SFMASK        0xC0000084
+#define MSR_FS_BASE       0xC0000100
+#define MSR_GS_BASE       0xC0000101
+#define MSR_KERNEL_GS_BASE 0xC0000102
+#define MSR_APIC_BASE     0x1B
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]) {
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+// ---- CPU features, read once at boot (arch/x86_64/cpu.c) ----
+struct cpu_features {
+    bool pcid, invpcid, smep, smap, umip, pdpe1gb, rdtscp, xsave, fxsr, syscall, nx, apic, x2apic;
+    bool invariant_tsc, hypervisor;
+    char vendor[13];
+    char brand[49];
+};
+extern struct cpu_features cpu_has;
+void cpu_features_init(void);
+void cpu_enable_sse(void);        // CR0/CR4 bits so fxsave/SSE work (kernel stays integer-only)
+
+// ---- Trap frame: what trap entry pushes (arch/x86_64/trapentry.asm) ----
+struct trapframe {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;   // pushed by the CPU
+};
+
+// ---- Descriptor tables (gdt.c, idt.c) ----
+#define SEG_KCODE 0x08
+#define SEG_KDATA 0x10
+#define SEG_UDATA 0x1B    // 0x18 | 3; user data before user code, as sysret wants
+#define SEG_UCODE 0x23    // 0x20 | 3
+#define SEG_TSS   0x28
+void gdt_init_cpu(void *tss_mem);          // load this CPU's GDT and TSS
+void tss_set_rsp0(uint64_t rsp0);          // kernel stack for traps from ring 3
+void idt_init(void);                       // build the shared IDT once
+void idt_load(void);                       // load it on this CPU
+typedef void (*irq_handler_t)(struct trapframe *tf);
+void irq_register(int vector, irq_handler_t h);   // IRQs and soft vectors
+#define VEC_PIC_BASE  0x20     // legacy IRQ n arrives at 0x20 + n
+#define VEC_COM1      (VEC_PIC_BASE + 4)
+#define VEC_TIMER     0x40
+#define VEC_SPURIOUS  0xFF
+void trap_dump(const struct trapframe *tf);      // register dump, names the function
+
+// ---- Interrupt controllers and the timer (pic.c, lapic.c, timer.c) ----
+void pic_init(void);                 // remap the 8259s, all lines masked
+void pic_unmask(int irq);
+void pic_eoi(int irq);
+void lapic_init(void);               // this CPU's local APIC, spurious vector, TPR 0
+void lapic_eoi(void);
+uint32_t lapic_id(void);
+extern uint64_t tsc_hz;              // TSC ticks per second, calibrated against the PIT
+void timer_init(unsigned hz, void (*tick)(void));   // calibrate TSC and LAPIC; periodic tick
+uint64_t tsc_to_ns(uint64_t ticks);
+void pit_delay_us(unsigned us);      // busy-wait using PIT channel 2 (boot only)
+
+// ---- Serial (COM1) and VGA text ----
+void serial_init(void);
+void serial_putc(char c);
+void serial_enable_rx_irq(void (*rx)(char c));   // interrupt-driven input
+void vga_init(void);
+void vga_putc(char c);
+
+// ---- Leaving ----
+_Noreturn void arch_poweroff(int status);   // isa-debug-exit, Bochs 0x8900, ACPI, halt
+_Noreturn void arch_halt_forever(void);
+
+// ---- Context switch (switch.asm) ----
+// Save callee-saved registers on the current stack, store rsp in *old_rsp,
+// load new_rsp and pop. A new thread's stack is primed to "return" into its entry.
+void context_switch(uint64_t *old_rsp, uint64_t new_rsp);
+void fpu_save(void *area);      // fxsave, area 512 bytes, 16-aligned
+void fpu_restore(const void *area);
+void fpu_init_state(void *area);   // a clean FPU/SSE image for a new thread

@@ -1,0 +1,13 @@
+// proc_sip/variant.c: what makes this the sip kernel. The shared core calls these
+// two hooks; everything sip-specific lives in proc_sip/ (see docs/boot.md).
+#include "kern/kern.h"
+
+const char variant_name[] = "sip";
+
+void variant_init(void) {
+}
+
+// Until the sip process model exists, the kernel monitor is the console.
+void variant_main(void) {
+    monitor_run();
+}
