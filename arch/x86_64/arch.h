@@ -89,18 +89,38 @@ void irq_register(int vector, irq_handler_t h);   // IRQs and soft vectors
 #define VEC_TIMER     0x40
 #define VEC_SPURIOUS  0xFF
 void trap_dump(const struct trapframe *tf);      // register dump, names the function
+irq_handler_t irq_get_handler(int vector);       // NULL when none (to restore one later)
+void idt_set_user_gate(int vector);              // let ring 3 use `int vector` (DPL 3)
+#define VEC_INT80     0x80     // reserved for a later int-based syscall path
+#define IST_FATAL     1        // TSS IST slot: double fault, machine check
+#define IST_NMI       2        // TSS IST slot: NMI (own stack: may hit during a fatal one)
+const char *trap_name(uint64_t vector);          // "page fault", ...; "interrupt" for >= 32
+// An exception from ring 3. The default (weak, trap.c) panics; the hw
+// variant overrides it to kill only the offending process.
+void trap_user_exception(struct trapframe *tf);
+// A kernel-mode exception, before it becomes a panic: return true if handled
+// (tf may be edited, e.g. rip moved to a recovery point). Default (weak): false.
+bool trap_kernel_fixup(struct trapframe *tf);
 
 // ---- Interrupt controllers and the timer (pic.c, lapic.c, timer.c) ----
 void pic_init(void);                 // remap the 8259s, all lines masked
 void pic_unmask(int irq);
 void pic_eoi(int irq);
+void pic_mask(int irq);
 void lapic_init(void);               // this CPU's local APIC, spurious vector, TPR 0
 void lapic_eoi(void);
 uint32_t lapic_id(void);
+bool lapic_present(void);            // false: no APIC or not mapped; legacy PIC only
+void lapic_timer_oneshot_masked(uint32_t count);   // calibration: count down, no interrupt
+uint32_t lapic_timer_current(void);
+void lapic_timer_periodic(uint32_t count, int vector);   // divide-by-16 ticks per interrupt
+void lapic_timer_stop(void);
 extern uint64_t tsc_hz;              // TSC ticks per second, calibrated against the PIT
 void timer_init(unsigned hz, void (*tick)(void));   // calibrate TSC and LAPIC; periodic tick
 uint64_t tsc_to_ns(uint64_t ticks);
 void pit_delay_us(unsigned us);      // busy-wait using PIT channel 2 (boot only)
+void timer_start_cpu(void);          // an AP: start its periodic LAPIC timer (after timer_init)
+uint64_t timer_irq_count(void);      // timer interrupts taken on this CPU
 
 // ---- Serial (COM1) and VGA text ----
 void serial_init(void);
