@@ -120,6 +120,15 @@ void sched_block(struct spinlock *held);         // current thread sleeps; relea
 bool sched_preempt_pending(void);
 void sched_start(void);                          // enable interrupts, begin scheduling
 int thread_count(void);
+void thread_list_print(void);                    // one line per thread: tid, state, ticks, name
+// Scheduler internals shared by kern/thread.c, kern/sched.c and kern/time.c.
+struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg);  // made, not ready
+struct thread *thread_adopt_context(const char *name);   // the running code (its stack) becomes a thread
+void thread_check_stack(const struct thread *t);          // panics if the stack canary is gone
+void sched_enter_new_thread(void);               // a new thread's first act: finish the switch
+_Noreturn void sched_exit_current(struct spinlock *held);   // become a zombie; releases 'held'
+bool sched_is_zombie(struct thread *t);          // true once t has exited AND is off every CPU
+_Noreturn void sched_cpu_join(void);             // a second CPU: its startup context becomes its idle thread
 
 // ---- Wait queues (kern/waitq.c) ----
 struct waitq {
@@ -136,6 +145,8 @@ void waitq_wake_all(struct waitq *q);
 uint64_t time_ns(void);                          // since boot, from the TSC
 uint64_t time_ticks(void);
 void time_sleep_ns(uint64_t ns);                 // blocks the calling thread
+void time_init(void);                            // records the boot TSC (from sched_init)
+void time_tick(void);                            // CPU 0's timer tick: count, wake due sleepers
 
 // ---- Boot information (kern/multiboot.c) ----
 struct mem_range { uint64_t base, len; };
