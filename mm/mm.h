@@ -21,12 +21,17 @@ void frame_free_contig(uint64_t pa, size_t n);
 size_t frame_free_count(void);         // for leak checks
 size_t frame_total_count(void);
 uint64_t phys_mem_top(void);           // highest usable physical address + 1
+void pmm_direct_map_ready(void);       // vm_init: every frame is now reachable by phys_to_virt
 
-// ---- Kernel heap (mm/heap.c over mm/kmalloc_pages) ----
+// ---- Kernel heap (mm/kmalloc.c: mm/heap.c's core over frame_alloc) ----
+// Up to 1024 bytes: size classes carved from pages; larger: whole pages,
+// page-aligned. kfree(NULL) is a no-op; a bad or double kfree panics.
 void heap_init(void);
 void *kmalloc(size_t n);               // 16-byte aligned; NULL if out of memory
 void *kzalloc(size_t n);
 void kfree(void *p);
+size_t kheap_trim(void);               // give cached empty pages back to the frame allocator
+size_t kheap_pages(void);              // frames the heap holds now (for leak checks)
 
 // ---- Page tables (mm/vm.c) ----
 typedef uint64_t pte_t;
@@ -51,10 +56,21 @@ void vm_init(void);                                  // the kernel's own tables;
 struct addrspace *vm_kernel_space(void);
 struct addrspace *vm_new_space(void);                // upper half shared with the kernel's
 void vm_free_space(struct addrspace *as);            // frees lower-half tables (not the pages)
+// vm_map_page/vm_map_huge results. flags: PTE_W, PTE_U, PTE_NX, PTE_G, PTE_PCD...;
+// PTE_P (and PTE_PS for huge) are added. Nothing is ever silently replaced.
+#define VM_OK      0
+#define VM_EEXIST (-1)    // something is already mapped there (or a 2 MiB page covers va)
+#define VM_ENOMEM (-2)    // no frame for a page table
+#define VM_EINVAL (-3)    // va or pa misaligned, or va not canonical
 int vm_map_page(struct addrspace *as, uint64_t va, uint64_t pa, uint64_t flags);   // 4 KiB
 int vm_map_huge(struct addrspace *as, uint64_t va, uint64_t pa, uint64_t flags);   // 2 MiB
+// Unmaps the 4 KiB page at va, or the 2 MiB page if va is its (aligned) start;
+// 0, or -1 if nothing is mapped exactly there. Page-table pages stay.
 int vm_unmap_page(struct addrspace *as, uint64_t va, uint64_t *pa_out);            // 0 or -1
 bool vm_translate(struct addrspace *as, uint64_t va, uint64_t *pa, uint64_t *flags);
-pte_t *vm_walk(struct addrspace *as, uint64_t va, bool create);   // the 4 KiB PTE slot
+// The 4 KiB PTE slot for va (creating page tables if 'create'); NULL if a
+// 2 MiB page covers va, a table is missing (!create) or memory ran out.
+pte_t *vm_walk(struct addrspace *as, uint64_t va, bool create);
 void vm_switch(struct addrspace *as);                // write CR3
 void *vm_map_mmio(uint64_t pa, size_t len);         // uncached, in the direct-map window
+                                                     // (idempotent; splits a RAM 2 MiB page if needed)
