@@ -24,11 +24,13 @@ static struct thread *all_threads;
 static int nthreads;
 static int next_tid;
 
+// Appends, so the list (and thread_list_print) runs in tid order.
 static void threads_add(struct thread *t) {
     spin_lock(&threads_lock);
     t->tid = next_tid++;
-    t->all_next = all_threads;
-    all_threads = t;
+    struct thread **pp = &all_threads;
+    while (*pp) pp = &(*pp)->all_next;
+    *pp = t;
     nthreads++;
     spin_unlock(&threads_lock);
 }
