@@ -142,6 +142,10 @@ static void consumer(void *arg) {
         if (v <= last) c->in_order = false;   // one producer: each consumer sees a rising sequence
         c->sum += (uint64_t)v;
         c->count++;
+        // Without this, whichever consumer runs first drains the whole
+        // buffer within its slice every time and the other never gets an
+        // item: fair, but it would leave half of this test idle.
+        thread_yield();
     }
 }
 
@@ -164,6 +168,7 @@ KTEST(waitq) {
     KT_CHECK(got[0].count + got[1].count == BB_ITEMS);
     KT_CHECK(got[0].sum + got[1].sum == (uint64_t)BB_ITEMS * (BB_ITEMS + 1) / 2);
     KT_CHECK(got[0].in_order && got[1].in_order);
+    KT_CHECK(got[0].count > 0 && got[1].count > 0);
     KT_CHECK(bb.consumer_waits > 0);
     KT_CHECK(bb.producer_waits > 0);
     return 0;
