@@ -101,6 +101,10 @@ void trap_user_exception(struct trapframe *tf);
 // A kernel-mode exception, before it becomes a panic: return true if handled
 // (tf may be edited, e.g. rip moved to a recovery point). Default (weak): false.
 bool trap_kernel_fixup(struct trapframe *tf);
+// trapentry.asm's exit path: with rsp at a struct trapframe, restores it and
+// irets (swapgs first if it returns to ring 3). A new user thread's kernel
+// stack can be primed to "return" here.
+void trap_return(void);
 
 // ---- Interrupt controllers and the timer (pic.c, lapic.c, timer.c) ----
 void pic_init(void);                 // remap the 8259s, all lines masked
