@@ -7,11 +7,6 @@
 #include "mm/mm.h"
 #include "arch/x86_64/arch.h"
 
-// TEMPORARY, until mm/vm.c lands: a weak reference so this file links
-// before vm_map_mmio exists. Without it lapic_init reports the LAPIC
-// unusable and the timer falls back to the PIT. Remove at integration.
-#pragma weak vm_map_mmio
-
 // Register offsets (SDM vol. 3, table 10-1).
 #define LAPIC_ID        0x020
 #define LAPIC_TPR       0x080
@@ -60,7 +55,7 @@ static void lapic_spurious(struct trapframe *tf) {
 }
 
 static bool lapic_map(void) {
-    if (!cpu_has.apic || !vm_map_mmio) return false;
+    if (!cpu_has.apic) return false;
     uint64_t base = rdmsr(MSR_APIC_BASE);
     if (!(base & APIC_BASE_ENABLE)) wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     void *va = vm_map_mmio(base & APIC_BASE_ADDR, PAGE_SIZE);

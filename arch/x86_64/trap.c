@@ -7,13 +7,6 @@
 #include "kern/kern.h"
 #include "arch/x86_64/arch.h"
 
-// TEMPORARY, until kern/sched.c lands: weak references so this file links
-// while the scheduler is being written (kern/zz_stubs_tmp.c has no
-// stand-ins for these two). Remove these lines and the NULL test in
-// trap_maybe_preempt at integration.
-#pragma weak sched_preempt_pending
-#pragma weak thread_yield
-
 static const char *const exception_names[32] = {
     "divide error", "debug", "non-maskable interrupt", "breakpoint",
     "overflow", "bound range exceeded", "invalid opcode", "device not available",
@@ -120,7 +113,6 @@ static void trap_unexpected_irq(struct trapframe *tf) {
 // switch itself happens here, after the handler has sent its EOI, so the
 // controller is free while another thread runs.
 static void trap_maybe_preempt(void) {
-    if (!sched_preempt_pending || !thread_yield) return;   // TEMPORARY, see top
     if (sched_preempt_pending()) thread_yield();
 }
 
