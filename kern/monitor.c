@@ -74,7 +74,7 @@ static void cmd_ktest(const char *arg) {
 }
 
 static void cmd_echo(const char *arg) { kprintf("%s\n", arg); }
-static void cmd_threads(const char *arg) { (void)arg; kprintf("%d threads\n", thread_count()); }
+static void cmd_threads(const char *arg) { (void)arg; thread_list_print(); }
 static void cmd_poweroff(const char *arg) { (void)arg; kernel_poweroff(POWEROFF_OK); }
 
 static const struct {
@@ -88,7 +88,7 @@ static const struct {
     { "mem", cmd_mem, "free and total physical frames" },
     { "uptime", cmd_uptime, "time since boot, timer ticks, TSC rate" },
     { "cpu", cmd_cpu, "CPU model and the features the kernel uses" },
-    { "threads", cmd_threads, "how many kernel threads exist" },
+    { "threads", cmd_threads, "every thread: tid, state, ticks, name" },
     { "ktest", cmd_ktest, "ktest NAME|list|fault: run one in-kernel test" },
     { "echo", cmd_echo, "echo TEXT" },
     { "poweroff", cmd_poweroff, "power off (status 0)" },
