@@ -99,9 +99,13 @@ void cpu_features_init(void) {
 // Per CPU. The kernel itself is compiled -mgeneral-regs-only and never
 // touches these registers; this is for fpu_save/fpu_restore and for user
 // (hw) and SIP (sip) code, which may use SSE like any x86_64 code.
+// Also turns the caches on: Bochs's BIOS hands over with CR0.CD and CR0.NW
+// set, which costs nothing under emulation but would on real hardware.
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
 void cpu_enable_sse(void) {
     uint64_t cr0 = read_cr0();
-    cr0 &= ~(CR0_EM | CR0_TS);
+    cr0 &= ~(CR0_EM | CR0_TS | CR0_CD | CR0_NW);
     cr0 |= CR0_MP | CR0_NE;
     write_cr0(cr0);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
