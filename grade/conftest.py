@@ -7,6 +7,8 @@ Run from the repository root:
 
 What this file adds to pytest:
   * the `osrun` fixture: osrun(variant, cmdline, lines, timeout, initrd, accel) -> Run
+    (Run.code, alias Run.status: osrun's exit status; Run.transcript; Run.log)
+  * the `variant` fixture: a test that takes it runs for hw and for sip
   * transcripts of failed tests kept under $BUILD/test-logs/<test-id>.log, path shown
     in the failure report; removed again when the test passes
   * a TIMEOUT outcome, counted apart from "failed" in the summary, still a failing run
@@ -45,6 +47,11 @@ class Run:
     transcript: str    # the kernel's serial output (\r removed)
     stderr: str        # osrun's own messages and emulator warnings
     log: Path          # where the transcript is kept if the test fails
+
+    @property
+    def status(self):
+        """Same as code (docs/testing.md spells it r.status)."""
+        return self.code
 
     def lines(self):
         return self.transcript.splitlines()
@@ -201,6 +208,12 @@ def pytest_terminal_summary(terminalreporter):
 
 
 # ------------------------------------------------------------------ shared helpers
+
+@pytest.fixture(params=VARIANTS)
+def variant(request):
+    """Run the test once per kernel: the behaviour it checks is shared."""
+    return request.param
+
 
 @pytest.fixture(scope="session")
 def build():

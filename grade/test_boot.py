@@ -1,18 +1,20 @@
 """Boot tests shared by both kernels: banner, monitor prompt, in-kernel tests, the
 deliberate fault, the initrd (good and malformed), Bochs.  What the kernel prints is
-specified in docs/console-protocol.md; these tests read nothing else."""
+specified in docs/console-protocol.md; these tests read nothing else.  A test that
+takes the `variant` fixture (conftest.py) runs once per kernel."""
 
 import re
 import shutil
 
 import pytest
 
-from conftest import EXIT_OK, EXIT_PANIC, EXIT_TEST_FAILED, VARIANTS, bochs_available
+from conftest import EXIT_OK, EXIT_PANIC, EXIT_TEST_FAILED, bochs_available
 
 # Every in-kernel test, by name.  test_ktest_list_matches_this_file fails when the
 # kernel gains (or loses) a ktest that this list does not name: add it here, and it
 # gets its own test_ktest_alone run.
-KTESTS = ["frame", "heap", "vm", "thread", "preempt", "waitq", "timer"]
+KTESTS = ["frame", "heap", "vm", "thread", "preempt", "waitq", "timer", "sleep",
+          "fpu", "fpu_switch", "cpu_tables", "trap"]
 
 # The minimum the kernels must have (the design's core); KTESTS may grow past it.
 REQUIRED_KTESTS = {"frame", "heap", "vm", "thread", "preempt", "waitq", "timer"}
@@ -74,7 +76,6 @@ def corrupt_first_checksum(data):
 
 # ------------------------------------------------------------------ boot and monitor
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_boots_to_monitor_and_powers_off(osrun, variant):
     run = osrun(variant, lines=["poweroff"])
     assert banner_re(variant).search(run.transcript), why(run, f"no 'Twofold {variant} kernel' banner")
@@ -83,7 +84,6 @@ def test_boots_to_monitor_and_powers_off(osrun, variant):
     assert run.code == EXIT_OK, why(run, "poweroff at the monitor did not exit with status 0")
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_ls_lists_the_initrd(osrun, build, variant):
     expected = (build / variant / "initrd.list").read_text().splitlines()
     run = osrun(variant, lines=["ls"])
@@ -95,7 +95,6 @@ def test_ls_lists_the_initrd(osrun, build, variant):
         why(run, f"ls differs from {build / variant / 'initrd.list'}")
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_malformed_initrd_is_refused(osrun, build, variant, tmp_path):
     good = (build / variant / "initrd.tar").read_bytes()
     if len(good) < 512 or not any(good[:512]):
@@ -112,7 +111,6 @@ def test_malformed_initrd_is_refused(osrun, build, variant, tmp_path):
 
 # ------------------------------------------------------------------ in-kernel tests
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_ktest_list_matches_this_file(osrun, variant):
     names = kernel_ktest_names(osrun, variant)
     missing_here = sorted(set(names) - set(KTESTS))
@@ -121,7 +119,6 @@ def test_ktest_list_matches_this_file(osrun, variant):
     assert not missing_there, f"KTESTS names tests the {variant} kernel does not have: {missing_there}"
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_ktest_all(osrun, variant):
     run = osrun(variant, cmdline="ktest=all", timeout=120)
     results = KTEST_RESULT_RE.findall(run.transcript)
@@ -141,7 +138,6 @@ def test_ktest_all(osrun, variant):
 
 
 @pytest.mark.parametrize("name", KTESTS)
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_ktest_alone(osrun, variant, name):
     run = osrun(variant, cmdline=f"ktest={name}")
     results = KTEST_RESULT_RE.findall(run.transcript)
@@ -152,14 +148,12 @@ def test_ktest_alone(osrun, variant, name):
     assert run.code == EXIT_OK, why(run, "did not power off with status 0")
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_unknown_ktest_fails(osrun, variant):
     run = osrun(variant, cmdline="ktest=no_such_ktest")
     assert "unknown ktest" in run.transcript, why(run, "no 'unknown ktest' message")
     assert run.code == EXIT_TEST_FAILED, why(run, "an unknown ktest must power off with status 1")
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
 def test_deliberate_fault_panics_with_register_dump(osrun, variant):
     run = osrun(variant, cmdline="ktest=fault")
     assert run.code == EXIT_PANIC, why(run, "ktest=fault must end in a panic (osrun exit 3)")
