@@ -16,6 +16,7 @@ What this file adds to pytest:
     makes over one build tree); --no-build to skip it
 """
 
+import fcntl
 import os
 import re
 import shutil
@@ -39,6 +40,15 @@ def build_dir():
     """$BUILD as make sees it: relative paths are relative to the repository root."""
     path = Path(os.environ.get("BUILD") or "build")
     return path if path.is_absolute() else ROOT / path
+
+
+def make_spelling(build):
+    """BUILD as `make test` spells it (relative when inside the tree): make and its
+    dependency files tell build/x.o and /abs/build/x.o apart."""
+    try:
+        return str(build.relative_to(ROOT))
+    except ValueError:
+        return str(build)
 
 
 @dataclass
@@ -88,9 +98,14 @@ def pytest_sessionstart(session):
         return
     if not (ROOT / "GNUmakefile").exists():
         return
-    build = build_dir()
-    proc = subprocess.run(["make", "-s", "all", f"BUILD={build}"], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    build = make_spelling(build_dir())
+    build_dir().mkdir(parents=True, exist_ok=True)
+    # The same lock tools/osrun takes around its make: one make per build tree at a time.
+    with open(build_dir() / ".osrun-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.run(["make", "-s", "all", f"BUILD={build}"], cwd=ROOT,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
         pytest.exit(f"build failed (make -s all BUILD={build}):\n{proc.stdout}", returncode=4)
 
