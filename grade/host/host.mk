@@ -18,7 +18,7 @@ FUZZ_CFLAGS ?= -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,u
     -fno-sanitize-recover=all -I.
 
 # A test or tool is grade/host/NAME.c plus the .c files among its prerequisites.
-$(BUILD)/host/%: grade/host/%.c grade/host/host.mk
+$(BUILD)/host/%: grade/host/%.c grade/host/host.mk grade/host/check.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^)
 

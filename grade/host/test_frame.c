@@ -4,16 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grade/host/check.h"
 #include "mm/frame.h"
 
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line) {
-    printf("%s: %s (line %d)\n", ok ? "ok  " : "FAIL", what, line);
-    if (ok) passed++;
-    else failed++;
-}
 
 #define PG 4096ull
 
@@ -166,6 +159,5 @@ int main(void) {
     test_next_fit();
     test_contig();
     test_random();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

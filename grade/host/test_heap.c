@@ -5,16 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grade/host/check.h"
 #include "mm/heap.h"
 
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line) {
-    printf("%s: %s (line %d)\n", ok ? "ok  " : "FAIL", what, line);
-    if (ok) passed++;
-    else failed++;
-}
 
 // ---- The page source: aligned_alloc, with a budget to test running out ----
 struct pages {
@@ -244,6 +237,5 @@ int main(void) {
     test_random();
     test_out_of_pages();
     test_full_slab();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }

@@ -7,24 +7,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "grade/host/check.h"
 
-static int passed, failed;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-    if (ok) {
-        passed++;
-        printf("PASS %s\n", name);
-        return;
-    }
-    failed++;
-    printf("FAIL %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
+#define check(ok, name, ...) check_named((name), (ok), __VA_ARGS__)
 
 // ---- Building archives ----
 
@@ -444,6 +429,5 @@ int main(void)
     test_buffer_shape();
     test_every_bit_flip();
     test_every_truncation();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary();
 }
