@@ -2,6 +2,7 @@
 // calls kmain on the boot stack, in long mode, interrupts off. Each step
 // only uses what the steps before it built; docs/boot.md walks through it.
 #include "kern/kern.h"
+#include "kern/fs.h"
 #include "mm/mm.h"
 #include "arch/x86_64/arch.h"
 
@@ -38,6 +39,7 @@ void kmain(uint32_t magic, uint64_t mbi_phys) {
     sched_init();
     bring_up_devices();
     initrd_boot_open();
+    fs_init_from_initrd(initrd_get());
     variant_init();
     sched_start();
     const char *spec = cmdline_get("ktest");
