@@ -105,8 +105,14 @@ struct thread {
     int exit_code;
     struct waitq *joiners;           // threads in thread_join
     void *owner;                     // the process or SIP, or NULL for kernel threads
-    uint64_t wake_at_ns;             // for sleeping threads
+    uint64_t wake_at_ns;             // deadline of a timed sleep (kern/time.c)
     uint64_t ticks_run;
+    // Interruptible and timed sleeps (kern/waitq.c, kern/time.c).
+    bool interrupted;                // thread_interrupt() was called: killable sleeps end at once (sticky)
+    bool sleep_killable;             // its current wait-queue sleep may be ended by thread_interrupt
+    bool timer_armed;                // on time.c's deadline list
+    int wait_result;                 // how its last timed/killable sleep ended: WAIT_*
+    struct thread *timer_next;       // time.c's deadline list
 };
 void sched_init(void);                           // boot thread becomes a thread, idle thread made
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
@@ -139,12 +145,28 @@ void waitq_init(struct waitq *q, const char *name);
 void waitq_sleep(struct waitq *q, struct spinlock *held);   // release held, sleep, reacquire held
 void waitq_wake_one(struct waitq *q);
 void waitq_wake_all(struct waitq *q);
+// Sleeps that can end early. A killable sleep ends when another thread calls
+// thread_interrupt() on the sleeper (kill of a process blocked in a syscall);
+// a timed one when time_ns() reaches deadline_ns (0: no deadline). Like
+// waitq_sleep, both release 'held' while asleep and hold it again on return.
+#define WAIT_WOKEN        0          // woken by waitq_wake_*
+#define WAIT_INTERRUPTED (-1)        // thread_interrupt()
+#define WAIT_TIMEDOUT    (-2)        // the deadline passed
+int waitq_sleep_killable(struct waitq *q, struct spinlock *held);   // 0, or -1 if interrupted
+int waitq_sleep_timed(struct waitq *q, struct spinlock *held, uint64_t deadline_ns, bool killable);
+// Marks t interrupted (for good: every later killable sleep of t returns -1
+// at once) and, if t is in a killable sleep now, wakes it.
+void thread_interrupt(struct thread *t);
+void waitq_timeout(struct thread *t);           // kern/time.c: t's deadline has passed
 
 // ---- Time (kern/time.c) ----
 #define HZ 100
 uint64_t time_ns(void);                          // since boot, from the TSC
 uint64_t time_ticks(void);
 void time_sleep_ns(uint64_t ns);                 // blocks the calling thread
+int time_sleep_ns_killable(uint64_t ns);         // 0, or -1 if thread_interrupt() cut it short
+void time_arm(struct thread *t, uint64_t deadline_ns);   // waitq_sleep_timed's deadline list
+void time_disarm(struct thread *t);
 void time_init(void);                            // records the boot TSC (from sched_init)
 void time_tick(void);                            // CPU 0's timer tick: count, wake due sleepers
 

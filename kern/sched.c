@@ -108,6 +108,10 @@ static void switch_to(struct thread *prev, struct thread *next) {
     next->state = T_RUNNING;
     c->current = next;
     use_kernel_stack_of(next, c);
+    // The variant's one say in a switch (hw: load next's address space if
+    // it belongs to a process; sip: nothing). Before the stack switch, so a
+    // new thread starts in its own address space.
+    variant_thread_switch(next);
     context_switch(&prev->saved_rsp, next->saved_rsp);
     c = mycpu();                         // prev again, perhaps on another CPU
     c->irq_off_depth = 1;
