@@ -18,7 +18,17 @@ typedef uint64_t uaddr_t;       // a user virtual address: never dereference, co
 
 // ---- A process ----
 #define NPROC 64
+#define PROC_MAX_THREADS 16     // threads per process, the first one included
 enum proc_state { P_FREE, P_ALIVE, P_ZOMBIE };
+
+// One thread of a process. Its struct thread stays here, a zombie, after it
+// exits, until thread_join or the parent's wait() reclaims it.
+struct uthread_slot {
+    bool used;                  // taken (t may still be NULL while uthread_spawn fills it)
+    struct thread *t;
+    bool exited;                // has left for good (its status is t->exit_code)
+    bool joining;               // a thread_join is waiting for it: nobody else may
+};
 
 struct uspace;                  // proc_hw/uvm.c
 struct file;                    // proc_hw/file.c
@@ -38,6 +48,12 @@ struct proc {
     int nthreads;               // live threads of this process
     struct thread *main_thread;
     struct waitq child_exited;  // a parent's wait() sleeps here
+    // proc_hw/uthread.c, exit.c (under 'lock' unless said otherwise):
+    struct uthread_slot threads[PROC_MAX_THREADS];
+    struct waitq thread_exited; // thread_join and proc_exit wait here for threads to leave
+    bool exiting;               // one thread is running proc_exit: the others only leave
+    int kill_status;            // the wait status a kill() gives (WSTATUS_KILLED | 9)
+    bool reaping;               // (proc table lock) a wait() is taking this zombie
 };
 
 // ---- Process table and life cycle (proc_hw/proc.c, fork.c, exit.c) ----
@@ -48,6 +64,45 @@ void proc_start_init(void);                      // pid 1 runs /bin/init
 _Noreturn void proc_exit(int wstatus);           // whole process: close files, free memory, zombie
 void proc_kill_current(const char *why);         // fault in user mode: one line, then exit
 bool proc_killed(void);                          // checked at every return to user mode
+// Additions (proc_hw/proc.c, fork.c, exit.c, uthread.c, syscall.c):
+void proc_free(struct proc *p);                  // back to P_FREE (a failed fork, a reaped zombie)
+struct proc *proc_by_pid(int pid);               // caller holds proc_table_lock; NULL if none
+struct proc *proc_nth(int i);                    // slot i of the table (0 <= i < NPROC)
+long proc_wait_user(uaddr_t ustatus);            // sys_wait: copies the status out before reaping
+extern struct spinlock proc_table_lock;          // states, pids, parent links: before any p->lock
+int proc_fork(void);                             // child's pid, -EAGAIN (table full), -ENOMEM
+int proc_wait(int *wstatus);                     // a child's pid, -ECHILD, -EINTR
+int proc_kill(int pid);                          // 0, -ESRCH, -EPERM (init)
+// Fault in user mode: "pid 7 (cat): <what>, killed", then the whole process
+// exits with wait status WSTATUS_KILLED | reason (the trap vector).
+_Noreturn void proc_fault_exit(const char *what, int reason);
+_Noreturn void proc_exit_killed(void);           // a thread that saw proc_killed(): leave
+int proc_wait_init(void);                        // the boot thread: init's wait status, when it exits
+int proc_start_init_status(void);                // proc_start_init, but 0 or -errno (no /bin/init...)
+struct proc *proc_init_process(void);            // pid 1 (orphans' new parent); NULL before it exists
+int proc_snapshot(struct procinfo *out, int max); // sys_procs: up to max entries; how many
+int proc_count(void);                            // processes, zombies included
+#define KILL_REASON_KILL 9                       // kill(): as Unix's SIGKILL (vector 9 never occurs)
+// The user registers of a thread of a process, saved where every entry from
+// ring 3 saves them: the top of its kernel stack. exec and fork use it.
+struct trapframe *proc_user_frame(struct thread *t);
+
+// ---- Threads of a process (proc_hw/uthread.c) ----
+// A new thread of p whose first run "returns" to user mode with *tf (fork's
+// child, thread_create). Made, in p's thread table, not yet ready: the
+// caller sched_make_ready()s it. NULL: no memory, or p's table is full.
+struct thread *uthread_spawn(struct proc *p, const struct trapframe *tf);
+_Noreturn void uthread_exit(int status);         // this thread only; the last one ends the process
+_Noreturn void uthread_leave(struct proc *p);    // caller holds p->lock; p is exiting: just go
+int uthread_create(uaddr_t fn, uaddr_t arg, uaddr_t stack_top);   // the new thread's tid
+int uthread_join(int tid, int *status);          // 0, -ESRCH, -EINVAL, -EINTR
+void uthread_reap_all(struct proc *p);           // wait(): reclaim a zombie's threads
+void uthread_interrupt_all(struct proc *p, struct thread *except);   // caller holds p->lock
+// futex: sleep while *addr == expected (checked so that no wake is lost);
+// timeout_ms 0 means no timeout. 0 when woken, -EAGAIN (value differed),
+// -ETIMEDOUT, -EINTR, -EFAULT, -EINVAL (addr not 4-aligned, timeout < 0).
+int futex_wait(uaddr_t addr, int expected, long timeout_ms);
+int futex_wake(uaddr_t addr, int count);         // threads woken, -EINVAL
 
 // ---- User address spaces (proc_hw/uvm.c) ----
 struct uspace *uvm_create(void);                         // empty lower half

@@ -101,6 +101,9 @@ void trap_user_exception(struct trapframe *tf);
 // A kernel-mode exception, before it becomes a panic: return true if handled
 // (tf may be edited, e.g. rip moved to a recovery point). Default (weak): false.
 bool trap_kernel_fixup(struct trapframe *tf);
+// The last step of every trap that returns to ring 3, with interrupts off;
+// it must leave them off. Default (weak): nothing; hw checks for a kill.
+void trap_return_to_user(struct trapframe *tf);
 // trapentry.asm's exit path: with rsp at a struct trapframe, restores it and
 // irets (swapgs first if it returns to ring 3). A new user thread's kernel
 // stack can be primed to "return" here.

@@ -87,6 +87,14 @@ __attribute__((weak)) bool trap_kernel_fixup(struct trapframe *tf) {
     return false;
 }
 
+// Last thing before any trap returns to ring 3 (interrupts off, and off
+// again on return). Default (weak): nothing. The hw variant ends a process
+// here that was killed while it ran user code: a timer tick is then the
+// kernel's only chance to notice.
+__attribute__((weak)) void trap_return_to_user(struct trapframe *tf) {
+    (void)tf;
+}
+
 static void trap_exception(struct trapframe *tf) {
     if (tf->cs & 3) {
         trap_user_exception(tf);
@@ -122,4 +130,5 @@ void trap_dispatch(struct trapframe *tf) {
     else if (tf->vector < 32) trap_exception(tf);
     else trap_unexpected_irq(tf);
     if (tf->vector >= 32) trap_maybe_preempt();
+    if (tf->cs & 3) trap_return_to_user(tf);
 }
