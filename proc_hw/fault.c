@@ -23,9 +23,12 @@ static void describe_fault(char *buf, size_t n, const struct trapframe *tf, uint
 void trap_user_exception(struct trapframe *tf) {
     struct proc *p = proc_current();
     uint64_t cr2 = read_cr2();       // before anything can fault again
-    if (!p) {                        // ring 3 without a process cannot happen
+    // Ring 3 without a process cannot happen; NMI, double fault and machine
+    // check are the hardware's (or the kernel's) trouble, not the program's,
+    // and run on an IST stack that killing the process would switch away from.
+    if (!p || tf != proc_user_frame(thread_current())) {
         trap_dump(tf);
-        panic("%s from ring 3 in kernel thread '%s'", trap_name(tf->vector), thread_current()->name);
+        panic("%s from ring 3 (thread '%s')", trap_name(tf->vector), thread_current()->name);
     }
     if (tf->vector == 14 && uvm_page_fault(p->as, cr2, tf->error) == 0)
         return;                      // fixed: the instruction runs again

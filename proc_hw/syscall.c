@@ -29,6 +29,7 @@ _Static_assert(sizeof(struct trapframe) == 176, "a trap frame is 22 words");
 #define EFER_SCE     (1ull << 0)
 #define RFLAGS_TF    (1ull << 8)
 #define RFLAGS_DF    (1ull << 10)
+#define RFLAGS_NT    (1ull << 14)
 #define RFLAGS_AC    (1ull << 18)
 
 // Per CPU. STAR holds two selector bases: `syscall` loads CS from bits
@@ -37,12 +38,15 @@ _Static_assert(sizeof(struct trapframe) == 176, "a trap frame is 22 words");
 // below user code (0x20) and we store 0x13 = 0x18 - 8, RPL 3.
 // SFMASK clears, on entry: IF (no interrupt before we are on the kernel
 // stack), DF (the C ABI's rule), TF (no single-step trap in the kernel),
-// AC (SMAP stays closed whatever the user set).
+// AC (SMAP stays closed whatever the user set), and NT: ring 3 may set it
+// with popf, and an iretq run while NT is set raises #GP. context_switch
+// does not save rflags, so a syscall that blocked with NT set would hand
+// it to whichever thread ran next, whose next iretq would panic the kernel.
 void syscall_init_cpu(void) {
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
     wrmsr(MSR_STAR, ((uint64_t)(SEG_UDATA - 8) << 48) | ((uint64_t)SEG_KCODE << 32));
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-    wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+    wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_NT | RFLAGS_AC);
 }
 
 // Every entry from ring 3 saves the user registers in the same place: the
@@ -80,7 +84,9 @@ long syscall_dispatch(struct trapframe *tf) {
 // arch/x86_64/trap.c, after any trap from ring 3 (interrupts off): the
 // tick that preempted a looping process is also where a kill catches it.
 void trap_return_to_user(struct trapframe *tf) {
-    (void)tf;
+    // Only on the thread's own kernel stack: an NMI or machine check from
+    // ring 3 runs on a per-CPU IST stack that must not be switched away from.
+    if (tf != proc_user_frame(thread_current())) return;
     if (proc_killed()) {
         sti();                       // from ring 3: no lock held, safe to take interrupts
         proc_exit_killed();
