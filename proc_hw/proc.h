@@ -114,6 +114,10 @@ int uvm_copy_to(struct uspace *as, uint64_t va, const void *src, size_t len);  /
 int uvm_page_fault(struct uspace *as, uint64_t addr, uint64_t error);           // 0 handled, <0 kill
 long uvm_sbrk(struct uspace *as, long delta);            // old break, or -ENOMEM/-EINVAL
 size_t uvm_pages(struct uspace *as);                     // user pages mapped (ps)
+// Once, from variant_init, before the first uvm_create: the frame reference
+// counts, SMEP/SMAP (CR4), PCID unless the command line says pcid=off; prints
+// "hw: smep on, smap on, pcid off (not supported)".
+void uvm_init(void);
 #define PROT_READ  1
 #define PROT_WRITE 2
 #define PROT_EXEC  4
@@ -130,6 +134,12 @@ int exec_load(const char *path, char *const kargv[], int argc, struct exec_image
 int copyin(void *dst, uaddr_t src, size_t n);
 int copyout(uaddr_t dst, const void *src, size_t n);
 long copyinstr(char *dst, uaddr_t src, size_t max);       // length, -EFAULT or -ENAMETOOLONG
+// The recovery for a fault inside those copies: trap_kernel_fixup
+// (proc_hw/fault.c) calls this first and returns true if it does. A page
+// fault in copyout on a copy-on-write page is resolved (uvm_page_fault) and
+// the copy retried; any other fault on a user address inside a copy makes the
+// copy return -EFAULT. false: not a fault in a user copy (a kernel bug).
+bool usercopy_fixup(struct trapframe *tf);
 
 // ---- Files (proc_hw/file.c, proc_hw/sys_file.c, ipc/pipe.c) ----
 void files_init_console(struct proc *p);          // fds 0, 1, 2 on the console (init)

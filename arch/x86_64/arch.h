@@ -63,6 +63,10 @@ struct cpu_features {
 extern struct cpu_features cpu_has;
 void cpu_features_init(void);
 void cpu_enable_sse(void);        // CR0/CR4 bits so fxsave/SSE work (kernel stays integer-only)
+void cpu_enable_protection(void); // CR4.SMEP and CR4.SMAP where the CPU has them
+bool cpu_enable_pcid(void);       // CR4.PCIDE where the CPU has PCID; false otherwise
+static inline void stac(void) { __asm__ volatile("stac" ::: "memory"); }   // only with SMAP
+static inline void clac(void) { __asm__ volatile("clac" ::: "memory"); }
 
 // ---- Trap frame: what trap entry pushes (arch/x86_64/trapentry.asm) ----
 struct trapframe {

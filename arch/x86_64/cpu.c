@@ -110,3 +110,25 @@ void cpu_enable_sse(void) {
     write_cr0(cr0);
     write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
+
+#define CR4_PCIDE (1ull << 17)    // CR3's low 12 bits tag TLB entries with a PCID
+#define CR4_SMEP  (1ull << 20)    // ring 0 may not execute user pages
+#define CR4_SMAP  (1ull << 21)    // ring 0 may not touch user pages unless RFLAGS.AC (stac)
+
+// Per CPU, where the CPU has them. With SMAP on, kernel code reaches user
+// memory only between stac and clac (the hw kernel's copyin/copyout), so a
+// stray user pointer in the kernel faults instead of being followed.
+void cpu_enable_protection(void) {
+    uint64_t cr4 = read_cr4();
+    if (cpu_has.smep) cr4 |= CR4_SMEP;
+    if (cpu_has.smap) cr4 |= CR4_SMAP;
+    write_cr4(cr4);
+}
+
+// Per CPU; false when the CPU has no PCID. The SDM allows setting PCIDE
+// only while CR3's PCID field is 0, so call it with the kernel's CR3 loaded.
+bool cpu_enable_pcid(void) {
+    if (!cpu_has.pcid || (read_cr3() & 0xFFF)) return false;
+    write_cr4(read_cr4() | CR4_PCIDE);
+    return true;
+}
