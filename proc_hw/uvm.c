@@ -330,6 +330,24 @@ int uvm_page_fault(struct uspace *as, uint64_t addr, uint64_t error) {
     return r;
 }
 
+// ---- Taking turns on the break ----
+
+// sbrk may map thousands of pages: too long to hold a spinlock (interrupts
+// off), so concurrent sbrk calls of one process take turns on brk_busy.
+static void brk_begin(struct uspace *as) {
+    spin_lock(&as->lock);
+    while (as->brk_busy) waitq_sleep(&as->brk_wait, &as->lock);
+    as->brk_busy = true;
+    spin_unlock(&as->lock);
+}
+
+static void brk_end(struct uspace *as) {
+    spin_lock(&as->lock);
+    as->brk_busy = false;
+    spin_unlock(&as->lock);
+    waitq_wake_one(&as->brk_wait);
+}
+
 // ---- fork ----
 
 // Parent's PTE -> the same frame in the child; writable pages become
@@ -352,15 +370,19 @@ static int share_page(struct uspace *parent, uint64_t va, pte_t *pte, void *ctx)
 
 // On failure the parent keeps some pages marked copy-on-write: harmless,
 // its next write to one finds the count at 1 and just takes it back.
+// brk_begin: another thread's sbrk must not be half done (pages mapped,
+// break not yet moved) while the child copies both.
 struct uspace *uvm_fork(struct uspace *parent) {
     struct uspace *child = uvm_create();
     if (!child) return NULL;
+    brk_begin(parent);
     spin_lock(&parent->lock);
     int r = for_each_user_page(parent, share_page, child);
     child->heap_start = parent->heap_start;
     child->brk = parent->brk;
     tlb_flush_all(parent);       // its writable entries just became read-only
     spin_unlock(&parent->lock);
+    brk_end(parent);
     if (r) {
         uvm_destroy(child);
         return NULL;
@@ -399,22 +421,6 @@ int uvm_copy_to(struct uspace *as, uint64_t va, const void *src, size_t len) {
 }
 
 // ---- sbrk ----
-
-// sbrk may map thousands of pages: too long to hold a spinlock (interrupts
-// off), so concurrent sbrk calls of one process take turns on brk_busy.
-static void brk_begin(struct uspace *as) {
-    spin_lock(&as->lock);
-    while (as->brk_busy) waitq_sleep(&as->brk_wait, &as->lock);
-    as->brk_busy = true;
-    spin_unlock(&as->lock);
-}
-
-static void brk_end(struct uspace *as) {
-    spin_lock(&as->lock);
-    as->brk_busy = false;
-    spin_unlock(&as->lock);
-    waitq_wake_one(&as->brk_wait);
-}
 
 static long brk_grow(struct uspace *as, uint64_t by) {
     uint64_t old = as->brk;
