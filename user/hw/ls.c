@@ -2,6 +2,7 @@
 // a file, its own line. Each line: name (directories end in '/'), type and
 // size (bytes; for a directory, its number of entries).
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,9 @@ static int list_dir(const char *path, int fd) {
     return 0;
 }
 
-static int list_path(const char *path) {
+// Lists one path; with a heading ("path:") for a directory when ls was
+// given several.
+static int list_path(const char *path, bool headings, bool *first) {
     struct stat st;
     int fd = open(path, O_RDONLY);
     int r = fd < 0 ? fd : fstat(fd, &st);
@@ -89,22 +92,22 @@ static int list_path(const char *path) {
         return 1;
     }
     if (st.type == T_DIR) {
+        if (headings) printf("%s%s:\n", *first ? "" : "\n", path);
         list_dir(path, fd);
     } else {
         struct entry e = { .type = st.type, .size = (long)st.size };
         snprintf(e.name, sizeof e.name, "%s", path);
         print_entry(&e);
     }
+    *first = false;
     close(fd);
     return 0;
 }
 
 int main(int argc, char **argv) {
     int status = 0;
-    if (argc == 1) return list_path(".");
-    for (int i = 1; i < argc; i++) {
-        if (argc > 2) printf("%s%s:\n", i > 1 ? "\n" : "", argv[i]);
-        status |= list_path(argv[i]);
-    }
+    bool first = true;
+    if (argc == 1) return list_path(".", false, &first);
+    for (int i = 1; i < argc; i++) status |= list_path(argv[i], argc > 2, &first);
     return status;
 }

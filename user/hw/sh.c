@@ -63,6 +63,7 @@ static struct cmd cmd_pool[MAXCMDS];
 static struct pipeline pipes[MAXCMDS];
 static int bg_pids[MAXBG];
 static bool interactive;
+static int script_fd = -1;        // `sh FILE`: children must not inherit it
 static int last_status;
 
 // ---- Lexing ----
@@ -261,6 +262,7 @@ static _Noreturn void start_child(struct cmd *c, int in_fd, int out_fd, int unus
         close(out_fd);
     }
     if (unused_fd >= 0) close(unused_fd);   // the next command's read end
+    if (script_fd >= 0) close(script_fd);
     run_command(c);
 }
 
@@ -457,6 +459,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "sh: %s: %s\n", argv[1], strerror(errno));
             return 127;
         }
+        script_fd = fileno(f);
         run_file(f);
         return last_status;
     }

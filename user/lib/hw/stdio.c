@@ -218,6 +218,7 @@ int fgetc(FILE *f) {
 int getc(FILE *f) { return fgetc(f); }
 int getchar(void) { return fgetc(stdin); }
 
+// At the end of input with nothing read, s is left as it was (as in C).
 char *fgets(char *s, int size, FILE *f) {
     int i = 0;
     if (size <= 0) return NULL;
@@ -227,8 +228,9 @@ char *fgets(char *s, int size, FILE *f) {
         s[i++] = (char)c;
         if (c == '\n') break;
     }
+    if (i == 0 && size > 1) return NULL;
     s[i] = 0;
-    return i ? s : NULL;
+    return s;
 }
 
 size_t fread(void *p, size_t size, size_t n, FILE *f) {
