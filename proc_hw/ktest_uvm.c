@@ -283,3 +283,53 @@ KTEST(uvm_pcid) {
     KT_CHECK(frames_now() == before);
     return 0;
 }
+
+// ---- exec_load: the layout a new program finds ----
+
+static uint64_t peek64(struct uspace *as, uint64_t va) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | peek(as, va + (uint64_t)i);
+    return v;
+}
+
+static int check_exec_stack(struct uspace *as, const struct exec_image *img) {
+    KT_CHECK(img->user_rsp % 16 == 0 && img->argc == 2 && img->argv == img->user_rsp + 8);
+    KT_CHECK(peek64(as, img->user_rsp) == 2);                       // argc, System V style
+    uint64_t a0 = peek64(as, img->argv), a1 = peek64(as, img->argv + 8);
+    KT_CHECK(peek64(as, img->argv + 16) == 0);                      // argv[argc] == NULL
+    KT_CHECK(a0 > img->user_rsp && a1 > a0 && a1 + 4 <= USER_STACK_TOP);
+    KT_CHECK(peek(as, a0) == 'e' && peek(as, a0 + 4) == 0 && peek(as, a1) == 'h' && peek(as, a1 + 3) == 0);
+    uint64_t flags;
+    uint64_t bottom = USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE;
+    KT_CHECK(pa_of(as, bottom, &flags) && (flags & PTE_W) && (flags & PTE_NX));
+    KT_CHECK(!pa_of(as, bottom - PAGE_SIZE, NULL));                  // the guard page
+    return 0;
+}
+
+// Catches: argv laid out wrong or misaligned, text writable or data
+// executable, no guard page, exec errors that leak the half-built space.
+KTEST(exec_load) {
+    uvm_init();
+    size_t before = frames_now();
+    char *argv[] = { "echo", "hi", NULL };
+    struct exec_image img;
+    KT_CHECK(exec_load("/bin/echo", argv, 2, &img) == 0);
+    struct uspace *as = img.as;
+    uint64_t flags;
+    KT_CHECK(img.entry >= USER_TEXT_BASE && pa_of(as, img.entry, &flags));
+    KT_CHECK(!(flags & PTE_W) && !(flags & PTE_NX) && (flags & PTE_U));
+    KT_CHECK(check_exec_stack(as, &img) == 0);
+    long brk = uvm_sbrk(as, 0);
+    KT_CHECK(brk > (long)USER_TEXT_BASE && brk % PAGE_SIZE == 0 && !pa_of(as, (uint64_t)brk, NULL));
+    KT_CHECK(pa_of(as, (uint64_t)brk - PAGE_SIZE, &flags) && (flags & PTE_NX));   // data/bss below it
+    uvm_destroy(as);
+    KT_CHECK(exec_load("/no/such/program", argv, 2, &img) == -ENOENT);
+    KT_CHECK(exec_load("/etc/motd", argv, 2, &img) == -ENOEXEC);
+    KT_CHECK(exec_load("/bin", argv, 2, &img) == -EISDIR);
+    char *many[MAXARG + 2];
+    for (int i = 0; i <= MAXARG; i++) many[i] = "a";
+    many[MAXARG + 1] = NULL;
+    KT_CHECK(exec_load("/bin/echo", many, MAXARG + 1, &img) == -E2BIG);
+    KT_CHECK(frames_now() == before);
+    return 0;
+}
