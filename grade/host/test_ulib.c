@@ -58,6 +58,8 @@ void *ulib___morecore(size_t n) {
     return p;
 }
 
+void ulib___lock_busy(void) {}                   // one thread: the lock is never busy
+
 static jmp_buf abort_jump;
 static bool abort_expected;
 

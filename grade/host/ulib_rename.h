@@ -65,3 +65,4 @@
 #define tolower ulib_tolower
 #define __vformat ulib___vformat
 #define __morecore ulib___morecore
+#define __lock_busy ulib___lock_busy

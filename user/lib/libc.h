@@ -15,3 +15,7 @@ int __vformat(struct fmt_sink *s, const char *fmt, va_list ap);   // characters 
 // malloc's only contact with the kernel: n more bytes of heap, contiguous
 // with nothing in particular, or NULL. hw: over sbrk (user/lib/hw/morecore.c).
 void *__morecore(size_t n);
+
+// Called while a library spin lock (malloc's) is held by another thread:
+// give the CPU away so the holder can finish. hw: yield().
+void __lock_busy(void);

@@ -2,8 +2,10 @@
 // K&R: a circular free list in address order, first fit, neighbours merged
 // on free. Each block starts with a 16-byte header (its size in 16-byte
 // units), so every pointer handed out is 16-byte aligned, as SSE code wants.
-// Memory is never given back to the kernel. A spin lock keeps the list
-// consistent when threads of one process allocate at once.
+// Memory is never given back to the kernel. A lock keeps the list
+// consistent when threads of one process allocate at once: a spin lock
+// that yields the CPU while busy (short critical sections, no futex needed,
+// and the portable code stays free of system calls).
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@ static Header *freep;            // where the last search ended
 static volatile char heap_lock;
 
 static void lock(void) {
-    while (__atomic_test_and_set(&heap_lock, __ATOMIC_ACQUIRE)) {}
+    while (__atomic_test_and_set(&heap_lock, __ATOMIC_ACQUIRE)) __lock_busy();
 }
 
 static void unlock(void) {

@@ -2,6 +2,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../libc.h"
+
+void __lock_busy(void) {
+    yield();
+}
 
 unsigned sleep(unsigned seconds) {
     sleep_ms((long)seconds * 1000);
