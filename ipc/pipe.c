@@ -75,13 +75,12 @@ static size_t ring_get(struct pipe *p, uint8_t *dst, size_t n) {
 
 // ---- Blocking ----
 
-// Sleeps on q, giving up p->lock meanwhile. -EINTR when the process was
-// killed, so that kill() reaches a process blocked on a pipe.
-// TODO(proc): waitq_sleep_killable, so a kill wakes the sleeper at once.
+// Sleeps on q, giving up p->lock meanwhile. -EINTR when the sleep was
+// interrupted: kill() interrupts every thread of its victim, so a process
+// blocked on a pipe leaves at once (and, since the interrupt is sticky,
+// never blocks again on its way out).
 static int pipe_sleep(struct pipe *p, struct waitq *q) {
-    if (proc_current() && proc_killed()) return -EINTR;
-    waitq_sleep(q, &p->lock);
-    return proc_current() && proc_killed() ? -EINTR : 0;
+    return waitq_sleep_killable(q, &p->lock) ? -EINTR : 0;
 }
 
 long pipe_read(struct pipe *p, void *buf, size_t n) {

@@ -67,3 +67,15 @@ int console_getc(void) {
     spin_unlock(&in.lock);
     return (uint8_t)c;
 }
+
+// The same, but a thread_interrupt() (kill of a process blocked reading
+// the console) ends the wait: -1, and no byte is taken.
+int console_getc_killable(void) {
+    bool interrupted = false;
+    spin_lock(&in.lock);
+    while (in.r == in.w && !interrupted)
+        interrupted = waitq_sleep_killable(&in.readers, &in.lock) != 0;
+    int c = interrupted ? -1 : (uint8_t)in.buf[in.r++ % INPUT_BUF];
+    spin_unlock(&in.lock);
+    return c;
+}

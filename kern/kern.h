@@ -33,6 +33,7 @@ void console_panic_mode(void);           // panic: stop taking the output lock
 void console_write(const char *s, size_t n);
 void console_start_input(void);          // enable interrupt-driven serial input
 int console_getc(void);                  // blocks the calling thread for a byte
+int console_getc_killable(void);         // the same; -1 if thread_interrupt() ended the wait
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

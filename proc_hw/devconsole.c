@@ -26,17 +26,10 @@ static struct {
     .turn = { .lock = SPINLOCK_INIT("devconsole-turn") },
 };
 
-// TODO(proc): waitq_sleep_killable, so a kill wakes the sleeper at once.
-static int sleep_killable(struct waitq *q, struct spinlock *held) {
-    if (proc_current() && proc_killed()) return -EINTR;
-    waitq_sleep(q, held);
-    return proc_current() && proc_killed() ? -EINTR : 0;
-}
-
 static int take_turn(void) {
     int r = 0;
     spin_lock(&cons.lock);
-    while (cons.busy && r == 0) r = sleep_killable(&cons.turn, &cons.lock);
+    while (cons.busy && r == 0) r = waitq_sleep_killable(&cons.turn, &cons.lock) ? -EINTR : 0;
     if (r == 0) cons.busy = true;
     spin_unlock(&cons.lock);
     return r;
@@ -50,10 +43,9 @@ static void give_turn(void) {
 }
 
 // The next typed byte, or -EINTR if the process was killed meanwhile.
-// TODO(files): console_getc_killable once waitq_sleep_killable exists.
 static int getc_killable(void) {
-    int c = console_getc();
-    return proc_current() && proc_killed() ? -EINTR : c;
+    int c = console_getc_killable();
+    return c < 0 ? -EINTR : c;
 }
 
 static void echo(const char *s) {
