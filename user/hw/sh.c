@@ -294,7 +294,9 @@ static void note_reaped(int pid, int status) {
 }
 
 // Waits until every pid in pids[] has ended; others reaped meanwhile are
-// background jobs. Returns the status of the last command of the pipeline.
+// background jobs. Returns the status of the last command of the pipeline,
+// as `exit` with no argument uses it: its exit code, or 128 + the kernel's
+// reason when it was killed.
 static int wait_pipeline(int *pids, int n) {
     int left = n, last = 0, status;
     while (left > 0) {
@@ -306,7 +308,7 @@ static int wait_pipeline(int *pids, int n) {
                 pids[i] = 0;
                 ours = true;
                 left--;
-                if (i == n - 1) last = status;
+                if (i == n - 1) last = WIFKILLED(status) ? 128 + (status & 0xff) : WEXITSTATUS(status);
             }
         }
         if (!ours) note_reaped(pid, status);
