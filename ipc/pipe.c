@@ -55,11 +55,13 @@ static size_t ring_used(const struct pipe *p) {
     return p->w - p->r;
 }
 
-// Copies in as much of src as fits; returns how much that was.
+// Copies in as much of src as fits; returns how much that was. Two
+// copies: up to the end of the buffer, then what wraps to its start.
 static size_t ring_put(struct pipe *p, const uint8_t *src, size_t n) {
     n = MIN(n, PIPE_SIZE - ring_used(p));
-    for (size_t i = 0; i < n; i++)
-        p->buf[(p->w + i) % PIPE_SIZE] = src[i];
+    size_t at = p->w % PIPE_SIZE, first = MIN(n, PIPE_SIZE - at);
+    memcpy(p->buf + at, src, first);
+    memcpy(p->buf, src + first, n - first);
     p->w += n;
     return n;
 }
@@ -67,8 +69,9 @@ static size_t ring_put(struct pipe *p, const uint8_t *src, size_t n) {
 // Copies out up to n buffered bytes; returns how many.
 static size_t ring_get(struct pipe *p, uint8_t *dst, size_t n) {
     n = MIN(n, ring_used(p));
-    for (size_t i = 0; i < n; i++)
-        dst[i] = p->buf[(p->r + i) % PIPE_SIZE];
+    size_t at = p->r % PIPE_SIZE, first = MIN(n, PIPE_SIZE - at);
+    memcpy(dst, p->buf + at, first);
+    memcpy(dst + first, p->buf, n - first);
     p->r += n;
     return n;
 }
