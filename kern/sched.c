@@ -34,6 +34,7 @@
 #include "kern/kern.h"
 #include "arch/x86_64/arch.h"
 
+#define RFLAGS_AC_BIT (1ull << 18)  // alignment check: SMAP's "user access allowed"
 #define SLICE_TICKS 2            // 20 ms at HZ=100: then another ready thread gets the CPU
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
@@ -112,7 +113,13 @@ static void switch_to(struct thread *prev, struct thread *next) {
     // it belongs to a process; sip: nothing). Before the stack switch, so a
     // new thread starts in its own address space.
     variant_thread_switch(next);
+    // RFLAGS belong to the thread: an interrupt during a user copy (SMAP
+    // opened by stac, AC set) can preempt it, and the next thread must not
+    // inherit AC, i.e. run with SMAP quietly off. Popf works on every CPU.
+    uint64_t flags = read_rflags();
+    write_rflags(flags & ~RFLAGS_AC_BIT);
     context_switch(&prev->saved_rsp, next->saved_rsp);
+    write_rflags(flags);
     c = mycpu();                         // prev again, perhaps on another CPU
     c->irq_off_depth = 1;
     c->irq_were_on = were_on;

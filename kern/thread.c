@@ -61,14 +61,12 @@ static struct thread *thread_new_struct(const char *name) {
 }
 
 // Lays out the stack as context_switch expects a saved thread (switch.asm):
-// RFLAGS, six callee-saved registers (all zero), then the return address.
+// six callee-saved registers (all zero), then the return address.
 static void prime_stack(struct thread *t) {
     uint64_t *sp = (uint64_t *)((char *)t->kstack + KSTACK_SIZE);
     *--sp = 0;                                  // above the trampoline: a null "caller"
     *--sp = (uint64_t)thread_trampoline;        // where context_switch's ret goes
     for (int i = 0; i < 6; i++) *--sp = 0;      // rbp, rbx, r12, r13, r14, r15
-    *--sp = 0x2;                                // RFLAGS: bit 1 is always set; IF off, as
-                                                // every thread is while it switches
     t->saved_rsp = (uint64_t)sp;
     *(uint64_t *)t->kstack = STACK_CANARY;
 }

@@ -5,13 +5,10 @@
 ; it needs was pushed onto its own stack, either here (callee-saved
 ; registers and the return address) or by the C code that called us (the
 ; System V ABI lets that code assume every other register is clobbered by
-; a call). So the switch saves and restores only rbx, rbp, r12-r15, rsp
-; and RFLAGS. RFLAGS because of AC: an interrupt during a user copy (SMAP
-; opened with stac) can preempt the copy, and without this the next thread
-; would run with AC set, i.e. with SMAP quietly off.
+; a call). So the switch saves and restores only rbx, rbp, r12-r15 and rsp.
 ;
 ; Layout of a saved context, from the saved rsp upward:
-;   rflags, r15, r14, r13, r12, rbx, rbp, return address
+;   r15, r14, r13, r12, rbx, rbp, return address
 ; kern/thread.c primes a new thread's stack in exactly this shape, with
 ; thread_trampoline as the return address.
 
@@ -26,10 +23,8 @@ context_switch:
     push r13
     push r14
     push r15
-    pushfq
     mov [rdi], rsp          ; the old thread is now fully saved
     mov rsp, rsi            ; from here on we run on the new thread's stack
-    popfq
     pop r15
     pop r14
     pop r13
