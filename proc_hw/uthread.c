@@ -11,8 +11,8 @@
 //                    │ struct trapframe      │  the user registers it starts
 //                    │ (proc_user_frame)     │  with (fork: the parent's, rax 0)
 //                    ├───────────────────────┤
-//                    │ 0, thread_trampoline, │  what context_switch pops
-//   saved_rsp ─────► │ six zero registers    │  (arch/x86_64/switch.asm)
+//                    │ thread_alloc's primed │  what context_switch pops
+//   saved_rsp ─────► │ context, slid down    │  (arch/x86_64/switch.asm)
 //                    └───────────────────────┘
 //
 // context_switch → thread_trampoline → thread_start → uthread_first_run →
@@ -20,7 +20,6 @@
 // trap exit pops it and irets to ring 3.
 #include "proc_hw/proc.h"
 
-extern void thread_trampoline(void);                        // switch.asm
 extern _Noreturn void user_frame_return(struct trapframe *tf);   // syscall_entry.asm
 
 static void uthread_first_run(void *arg) {
@@ -29,14 +28,19 @@ static void uthread_first_run(void *arg) {
     user_frame_return(proc_user_frame(thread_current()));
 }
 
-// The layout context_switch expects (kern/thread.c's prime_stack), but
-// below the frame instead of at the very top of the stack.
-static void prime_below_frame(struct thread *t, struct trapframe *tf) {
-    uint64_t *sp = (uint64_t *)tf;
-    *--sp = 0;                                  // a null "caller" for backtraces
-    *--sp = (uint64_t)thread_trampoline;
-    for (int i = 0; i < 6; i++) *--sp = 0;      // rbp, rbx, r12-r15
-    t->saved_rsp = (uint64_t)sp;
+// thread_alloc primed the very top of t's stack with the saved context
+// context_switch will pop (kern/thread.c, switch.asm), where the frame
+// must go. Slide that context down below the frame, whatever its layout:
+// it holds only values (registers, the trampoline's address), no pointers
+// into the stack, so it works anywhere. Then the frame can be written.
+static struct trapframe *make_room_for_frame(struct thread *t) {
+    struct trapframe *frame = proc_user_frame(t);
+    uint64_t top = (uint64_t)t->kstack + KSTACK_SIZE;
+    size_t size = top - t->saved_rsp;
+    uint64_t sp = (uint64_t)frame - size;
+    memmove((void *)sp, (void *)t->saved_rsp, size);
+    t->saved_rsp = sp;
+    return frame;
 }
 
 // A free slot, marked used, counted in nthreads at once: a proc_exit that
@@ -61,9 +65,7 @@ struct thread *uthread_spawn(struct proc *p, const struct trapframe *tf) {
     spin_lock(&p->lock);
     if (t) {
         t->owner = p;
-        struct trapframe *frame = proc_user_frame(t);
-        *frame = *tf;
-        prime_below_frame(t, frame);
+        *make_room_for_frame(t) = *tf;
         p->threads[i].t = t;
         if (!p->main_thread) p->main_thread = t;
     } else {
