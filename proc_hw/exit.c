@@ -146,10 +146,13 @@ static int claim_zombie(struct proc *p, struct proc **out) {
     }
 }
 
-// The zombie's last resources: its threads' stacks, then its slot.
-static void proc_reap(struct proc *c) {
+// The zombie's last resources: its threads' stacks, then its slot. Then
+// the parent's other waiters look again: another thread of the parent may
+// have slept because this child existed, and it may have been the last.
+static void proc_reap(struct proc *parent, struct proc *c) {
     uthread_reap_all(c);
     proc_free(c);
+    waitq_wake_all(&parent->child_exited);
 }
 
 // Copies the status out BEFORE reaping: with a bad pointer the child stays
@@ -167,17 +170,18 @@ long proc_wait_user(uaddr_t ustatus) {
         waitq_wake_all(&p->child_exited);    // another thread of ours may want it
         return -EFAULT;
     }
-    proc_reap(c);
+    proc_reap(p, c);
     return pid;
 }
 
 int proc_wait(int *wstatus) {
+    struct proc *p = proc_current();
     struct proc *c;
-    int r = claim_zombie(proc_current(), &c);
+    int r = claim_zombie(p, &c);
     if (r < 0) return r;
     int pid = c->pid;
     if (wstatus) *wstatus = c->exit_status;
-    proc_reap(c);
+    proc_reap(p, c);
     return pid;
 }
 
