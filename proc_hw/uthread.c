@@ -115,12 +115,16 @@ void uthread_interrupt_all(struct proc *p, struct thread *except) {
 
 // ---- thread_create, thread_join ----
 
-// The new thread starts at fn(arg) on its own stack, as if called: rsp is
-// stack_top rounded down to 16, minus 8 for a return address of 0. So fn
-// must end with thread_exit (returning jumps to 0: a page fault).
+// The new thread starts at fn(arg) on its own stack, as if called: the
+// kernel pushes a return address of 0 below stack_top (one past the end of
+// the stack), so rsp = stack_top - 8 and fn must end with thread_exit
+// (returning jumps to 0: a page fault). Errors: -EINVAL for an fn outside
+// the user half or a stack_top not 16-aligned (the x86-64 ABI's rule:
+// SSE code on a misaligned stack faults); -EFAULT if the return address
+// cannot be written there (unmapped, read-only, kernel; 0 wraps around).
 int uthread_create(uaddr_t fn, uaddr_t arg, uaddr_t stack_top) {
-    if (fn >= USER_TOP || stack_top > USER_TOP || stack_top < 16) return -EINVAL;
-    uint64_t rsp = ALIGN_DOWN(stack_top, 16) - 8;
+    if (fn >= USER_TOP || (stack_top & 15)) return -EINVAL;
+    uint64_t rsp = stack_top - 8;
     uint64_t zero = 0;
     if (copyout(rsp, &zero, sizeof zero) < 0) return -EFAULT;
     struct trapframe tf = { .rip = fn, .rsp = rsp, .rdi = arg, .cs = SEG_UCODE,
