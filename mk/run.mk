@@ -48,9 +48,13 @@ test: deps
 bench-boot: deps all
 	@BUILD=$(BUILD) /usr/bin/python3 tools/bench-boot --runs 5
 
+# The hw kernel's null syscall, pipe round trip and fork(+exec)+exit+wait (user/hw/hwbench.c).
+bench-hw: deps all
+	@BUILD=$(BUILD) /usr/bin/python3 tools/bench-hw
+
 # ---- Editor support ----
 compile_commands.json:
 	bear --output $@ -- $(MAKE) --no-print-directory -B BUILD=$(BUILD)/cc kernels
 
-.PHONY: FORCE deps qemu qemu-gdb bochs host-tests test bench-boot
+.PHONY: FORCE deps qemu qemu-gdb bochs host-tests test bench-boot bench-hw
 FORCE:
