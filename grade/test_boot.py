@@ -1,7 +1,9 @@
 """Boot tests shared by both kernels: banner, monitor prompt, in-kernel tests, the
-deliberate fault, the initrd (good and malformed), Bochs.  What the kernel prints is
-specified in docs/console-protocol.md; these tests read nothing else.  A test that
-takes the `variant` fixture (conftest.py) runs once per kernel."""
+deliberate fault, the initrd (good and malformed), Bochs; and the hw kernel booting into
+init and its shell.  What the kernel prints is specified in docs/console-protocol.md;
+these tests read nothing else.  A test that takes the `variant` fixture (conftest.py)
+runs once per kernel.  The hw kernel boots /bin/init unless its command line has the
+word `monitor`: the monitor tests pass it (monitor_cmdline)."""
 
 import re
 import shutil
@@ -10,11 +12,20 @@ import pytest
 
 from conftest import EXIT_OK, EXIT_PANIC, EXIT_TEST_FAILED, bochs_available
 
-# Every in-kernel test, by name.  test_ktest_list_matches_this_file fails when the
-# kernel gains (or loses) a ktest that this list does not name: add it here, and it
-# gets its own test_ktest_alone run.
-KTESTS = ["frame", "heap", "vm", "thread", "preempt", "waitq", "timer", "sleep",
-          "fpu", "fpu_switch", "cpu_tables", "trap"]
+# Every in-kernel test, by name: those of the shared core (in both kernels) and those
+# of each variant's own code.  test_ktest_list_matches_this_file fails when a kernel
+# gains (or loses) a ktest that these lists do not name: add it here, and it gets its
+# own test_ktest_alone run.
+SHARED_KTESTS = ["frame", "heap", "vm", "thread", "preempt", "waitq", "timer", "sleep",
+                 "fpu", "fpu_switch", "cpu_tables", "trap",
+                 "fs_basic", "fs_path", "fs_grow", "fs_unlink_open", "fs_getcwd", "fs_leak"]
+VARIANT_KTESTS = {
+    "hw": ["file_fd", "file_pipe", "pipe_ring", "pipe_block", "pipe_eof",
+           "killable_sleep", "killable_time_sleep", "proc_table", "exec_load", "usercopy",
+           "uvm_space", "uvm_cow", "uvm_sbrk", "uvm_oom", "uvm_pcid"],
+    "sip": [],
+}
+KTESTS = {v: SHARED_KTESTS + VARIANT_KTESTS[v] for v in VARIANT_KTESTS}
 
 # The minimum the kernels must have (the design's core); KTESTS may grow past it.
 REQUIRED_KTESTS = {"frame", "heap", "vm", "thread", "preempt", "waitq", "timer"}
@@ -25,6 +36,12 @@ KTEST_NAME_RE = re.compile(r"^ktest-name (\S+)\s*$", re.M)
 INITRD_REFUSED_RE = re.compile(r"^initrd: refused: (\S+): (.*)$", re.M)
 POWEROFF_RE = re.compile(r"^poweroff: status (\d+)", re.M)
 MONITOR_PROMPT = "kmon$ "
+SHELL_PROMPT = "$ "
+
+
+def monitor_cmdline(variant):
+    """The command line that gives the kernel monitor: hw boots into init without it."""
+    return "monitor" if variant == "hw" else ""
 
 
 def banner_re(variant):
@@ -77,7 +94,7 @@ def corrupt_first_checksum(data):
 # ------------------------------------------------------------------ boot and monitor
 
 def test_boots_to_monitor_and_powers_off(osrun, variant):
-    run = osrun(variant, lines=["poweroff"])
+    run = osrun(variant, cmdline=monitor_cmdline(variant), lines=["poweroff"])
     assert banner_re(variant).search(run.transcript), why(run, f"no 'Twofold {variant} kernel' banner")
     assert f"{MONITOR_PROMPT}poweroff" in run.transcript, why(run, "never reached the kmon$ prompt")
     assert POWEROFF_RE.search(run.transcript), why(run, "no 'poweroff: status N' line")
@@ -86,7 +103,7 @@ def test_boots_to_monitor_and_powers_off(osrun, variant):
 
 def test_ls_lists_the_initrd(osrun, build, variant):
     expected = (build / variant / "initrd.list").read_text().splitlines()
-    run = osrun(variant, lines=["ls"])
+    run = osrun(variant, cmdline=monitor_cmdline(variant), lines=["ls"])
     assert run.code == EXIT_OK, why(run, "did not power off cleanly after ls")
     listed = monitor_output(run.transcript, "ls")
     assert listed is not None, why(run, "the ls command never appeared at a kmon$ prompt")
@@ -101,10 +118,14 @@ def test_malformed_initrd_is_refused(osrun, build, variant, tmp_path):
         pytest.skip("the initrd has no file header to corrupt")
     bad = tmp_path / "initrd-bad-checksum.tar"
     bad.write_bytes(corrupt_first_checksum(good))
+    # No monitor word for hw: with no file system there is no /bin/init, and the kernel
+    # must say so and fall back to the monitor rather than stop.
     run = osrun(variant, lines=["poweroff"], initrd=bad)
     refused = INITRD_REFUSED_RE.search(run.transcript)
     assert refused, why(run, "no 'initrd: refused: MODULE: REASON' line")
     assert "checksum" in refused.group(2), why(run, f"refusal reason does not name the checksum: {refused.group(0)!r}")
+    if variant == "hw":
+        assert "init: cannot start /bin/init" in run.transcript, why(run, "no 'init: cannot start /bin/init' line")
     assert f"{MONITOR_PROMPT}poweroff" in run.transcript, why(run, "never reached the kmon$ prompt")
     assert run.code == EXIT_OK, why(run, "did not power off cleanly after refusing the initrd")
 
@@ -113,10 +134,10 @@ def test_malformed_initrd_is_refused(osrun, build, variant, tmp_path):
 
 def test_ktest_list_matches_this_file(osrun, variant):
     names = kernel_ktest_names(osrun, variant)
-    missing_here = sorted(set(names) - set(KTESTS))
-    missing_there = sorted(set(KTESTS) - set(names))
-    assert not missing_here, f"kernel ktests not listed in KTESTS of {__file__}: {missing_here}"
-    assert not missing_there, f"KTESTS names tests the {variant} kernel does not have: {missing_there}"
+    missing_here = sorted(set(names) - set(KTESTS[variant]))
+    missing_there = sorted(set(KTESTS[variant]) - set(names))
+    assert not missing_here, f"{variant} kernel ktests not listed in SHARED_KTESTS or VARIANT_KTESTS of {__file__}: {missing_here}"
+    assert not missing_there, f"the {variant} kernel has no ktests {missing_there} (listed in {__file__})"
 
 
 def test_ktest_all(osrun, variant):
@@ -137,7 +158,7 @@ def test_ktest_all(osrun, variant):
     assert REQUIRED_KTESTS <= set(ran), why(run, f"missing ktests: {sorted(REQUIRED_KTESTS - set(ran))}")
 
 
-@pytest.mark.parametrize("name", KTESTS)
+@pytest.mark.parametrize("variant,name", [(v, n) for v in KTESTS for n in KTESTS[v]])
 def test_ktest_alone(osrun, variant, name):
     run = osrun(variant, cmdline=f"ktest={name}")
     results = KTEST_RESULT_RE.findall(run.transcript)
@@ -164,6 +185,18 @@ def test_deliberate_fault_panics_with_register_dump(osrun, variant):
         why(run, "the register dump does not name ktest_deliberate_fault at rip")
     for reg in ("rax", "rsp", "cr2"):
         assert re.search(rf"\b{reg}\b", dump), why(run, f"the register dump has no {reg}")
+
+
+# ------------------------------------------------------------------ hw: init and its shell
+
+def test_hw_boots_into_init_and_its_shell(osrun):
+    run = osrun("hw", lines=["echo shell is up"])
+    assert banner_re("hw").search(run.transcript), why(run, "no 'Twofold hw kernel' banner")
+    assert re.search(r"^init: starting sh$", run.transcript, re.M), why(run, "no 'init: starting sh' line")
+    assert f"{SHELL_PROMPT}echo shell is up\nshell is up\n" in run.transcript, why(run, "the shell did not run echo")
+    assert MONITOR_PROMPT not in run.transcript, why(run, "hw reached the kernel monitor instead of init")
+    assert POWEROFF_RE.search(run.transcript), why(run, "no 'poweroff: status N' line")
+    assert run.code == EXIT_OK, why(run, "the shell's poweroff did not exit with status 0")
 
 
 # ------------------------------------------------------------------ Bochs

@@ -4,6 +4,7 @@
 //   usertests -s | all   the quick tier, then the slow one (leak check per test)
 //   usertests NAME...    just these tests
 //   usertests -l         list the tests and their tier
+//   usertests -crash     fault on purpose (the grade tests' faulting program)
 //
 // Each test runs in a child of its own, inside a fresh directory /ut.tmp,
 // and is judged only by how that child ends: exit PASSED_ST passes (not 0,
@@ -2050,8 +2051,9 @@ static const struct test *find_test(const char *name) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: usertests [-s | all | -l | NAME...]\n"
-                    "  (no argument) the quick tier; -s or all: both tiers; -l: list the tests\n");
+    fprintf(stderr, "usage: usertests [-s | all | -l | -crash | NAME...]\n"
+                    "  (no argument) the quick tier; -s or all: both tiers; -l: list the tests;\n"
+                    "  -crash: dereference NULL right here (a program that faults, for the shell's tests)\n");
     exit(2);
 }
 
@@ -2068,6 +2070,10 @@ int main(int argc, char **argv) {
         if (strcmp(argv[i], "-l") == 0) {
             list_tests();
             return 0;
+        } else if (strcmp(argv[i], "-crash") == 0) {
+            fflush(NULL);
+            deref_null();                    // the kernel ends us: "pid N (usertests): page fault at 0x0 ..."
+            return 1;
         } else if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "all") == 0) {
             all = true;
         } else if (argv[i][0] == '-') {
