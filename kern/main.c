@@ -5,6 +5,7 @@
 #include "kern/fs.h"
 #include "mm/mm.h"
 #include "arch/x86_64/arch.h"
+#include "git_rev.h"            // generated: GIT_REV, the build's git revision
 
 static void bring_up_cpu(void) {
     cpu_features_init();

@@ -56,5 +56,5 @@ bench-hw: deps all
 compile_commands.json:
 	bear --output $@ -- $(MAKE) --no-print-directory -B BUILD=$(BUILD)/cc kernels
 
-.PHONY: FORCE deps qemu qemu-gdb bochs host-tests test bench-boot bench-hw
-FORCE:
+
+.PHONY: deps qemu qemu-gdb bochs host-tests test bench-boot bench-hw
