@@ -309,3 +309,13 @@ def test_forktest(osrun):
     run = osrun("hw", lines=["forktest", "echo after"], timeout=120)
     assert "forktest: ok" in output_of(run, "forktest"), why(run, "forktest did not print 'forktest: ok'")
     assert output_of(run, "echo after").splitlines() == ["after"], why(run, "no shell after forktest")
+
+
+def test_sysfuzz_with_a_racing_thread(osrun):
+    """sysfuzz -r: a second thread closes, dups and unlinks under the fuzzed calls."""
+    run = osrun("hw", lines=["sysfuzz 100000 7 -r"], timeout=300)
+    out = output_of(run, "sysfuzz 100000 7 -r")
+    m = SYSFUZZ_RE.search(out)
+    assert m and m.group(1) == "100000", why(run, "no sysfuzz summary for 100000 calls")
+    assert "frames leaked" not in out and "hung" not in out, why(run, out.strip().splitlines()[-1])
+    assert "PANIC" not in run.transcript and run.code == EXIT_OK, why(run, "did not power off with status 0")

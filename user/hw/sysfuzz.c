@@ -1,4 +1,4 @@
-// sysfuzz N SEED: N random system calls with random and adversarial
+// sysfuzz N SEED [-t] [-r]: N random system calls with random and adversarial
 // arguments (bad and kernel pointers, huge lengths, invalid descriptors,
 // odd flags, negative values), to show that nothing a program can pass
 // makes the kernel panic, hang or lose memory.
@@ -440,6 +440,8 @@ static long fz_thread_create(void) {
     return r;
 }
 
+static int racer_tid;                   // -r: the racing thread, which never ends by itself
+
 static long fz_thread_join(void) {
     long tid;
     if (ntids && chance(70)) {
@@ -449,6 +451,7 @@ static long fz_thread_join(void) {
     } else {
         tid = chance(50) ? gettid() : any_int();
     }
+    if (racer_tid && (int)tid == racer_tid) tid = gettid();   // joining it would wait forever
     return raw6(SYS_thread_join, tid, (long)out_ptr(), 0, 0, 0, 0);
 }
 
@@ -493,11 +496,14 @@ static long fz_nosys(void) {
     return raw6(nr, any_int(), (long)any_ptr(), (long)any_len(), any_int(), any_int(), any_int());
 }
 
+static volatile bool racer_stop;
+
 static long fz_exit(void) {
     progress.calls++;
     report();
     progress.calls--;
     long nr = chance(50) ? SYS_exit : SYS_thread_exit;
+    if (nr == SYS_thread_exit) racer_stop = true;   // or the racer would keep the process alive
     return raw6(nr, any_int(), 0, 0, 0, 0, 0);
 }
 
@@ -523,6 +529,47 @@ static long one_call(void) {
     return calls[i].fn();
 }
 
+// ------------------------------------------------------------------ -r: a racing thread
+//
+// A second thread of the child closes, dups and replaces descriptors, and
+// creates and removes names, while the main thread uses them: races on the
+// kernel's descriptor table, open files and inodes. Timing decides who
+// wins, so with -r a run is no longer exactly reproducible by its seed.
+// It never blocks, and stops when the main thread leaves alone.
+
+static bool racing;
+static uint64_t race_rng;
+static char race_stack[16 * 1024] __attribute__((aligned(16)));
+
+static uint64_t race_below(uint64_t n) {
+    race_rng ^= race_rng >> 12;
+    race_rng ^= race_rng << 25;
+    race_rng ^= race_rng >> 27;
+    return race_rng * 2685821657736338717ull % n;
+}
+
+static void race_once(void) {
+    static const char *const names[] = { "f0", "f1", "d0", "d1", "d0/f0", SCRATCH "/f2" };
+    int fd = (int)race_below(NOFILE - 2);    // never REPORT_FD or TRACE_FD
+    const char *name = names[race_below(sizeof names / sizeof names[0])];
+    switch (race_below(8)) {
+    case 0: close(fd); break;
+    case 1: dup2(fd, (int)race_below(NOFILE - 2)); break;
+    case 2: fd = dup(fd); break;
+    case 3: fd = open(name, O_CREAT | O_RDWR); break;
+    case 4: unlink(name); break;
+    case 5: mkdir(name); break;
+    case 6: chdir(race_below(2) ? SCRATCH : SCRATCH "/d0"); break;
+    default: yield();
+    }
+}
+
+static void racer(void *arg) {
+    (void)arg;
+    while (!racer_stop) race_once();
+    thread_exit(0);
+}
+
 // ------------------------------------------------------------------ the child
 
 static _Noreturn void fuzz_child(uint64_t seed, long budget, int report_pipe) {
@@ -534,6 +581,10 @@ static _Noreturn void fuzz_child(uint64_t seed, long budget, int report_pipe) {
     for (int fd = 0; fd < TRACE_FD; fd++) close(fd);    // the console above all
     if (!tracing) close(TRACE_FD);
     chdir(SCRATCH);
+    if (racing) {
+        race_rng = seed ^ 0x5DEECE66Dull;
+        racer_tid = thread_create(racer, NULL, race_stack + sizeof race_stack);
+    }
     uint64_t base = ((uint64_t)sbrk(0) + PAGE - 1) & ~(PAGE - 1);
     if (sbrk((long)(base - (uint64_t)sbrk(0) + SCRATCH_SIZE)) < 0) _exit(3);
     scratch = (char *)base;
@@ -658,10 +709,16 @@ static long settled_frames(long want) {
 }
 
 int main(int argc, char **argv) {
-    tracing = argc == 4 && strcmp(argv[3], "-t") == 0;
-    if (argc != 3 && !tracing) {
-        fprintf(stderr, "usage: sysfuzz N SEED [-t]\n"
-                        "  -t: write every call to " TRACE_FILE " (slow); print the last ones of a hung child\n");
+    bool bad_usage = argc < 3;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "-t") == 0) tracing = true;
+        else if (strcmp(argv[i], "-r") == 0) racing = true;
+        else bad_usage = true;
+    }
+    if (bad_usage) {
+        fprintf(stderr, "usage: sysfuzz N SEED [-t] [-r]\n"
+                        "  -t: write every call to " TRACE_FILE " (slow); print the last ones of a hung child\n"
+                        "  -r: a second thread races the calls on descriptors and names (not reproducible)\n");
         return 2;
     }
     long n = atol(argv[1]);
