@@ -114,7 +114,7 @@ def why(run, what):
 
 @pytest.fixture
 def acceptance(request):
-    return shared_boot(request, "acceptance", ACCEPTANCE, timeout=900)
+    return shared_boot(request, "acceptance", ACCEPTANCE, timeout=600)
 
 
 def test_acceptance(acceptance):
@@ -157,7 +157,7 @@ def test_usertests(acceptance, name):
 
 @pytest.fixture
 def slow_tier(request):
-    return shared_boot(request, "usertests-slow", ["usertests -s"], timeout=900)
+    return shared_boot(request, "usertests-slow", ["usertests -s"], timeout=300)
 
 
 @pytest.mark.parametrize("name", QUICK_TESTS + SLOW_TESTS)
