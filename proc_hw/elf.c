@@ -4,22 +4,6 @@
 // so the loader after it can trust everything in struct elf_info.
 #include "proc_hw/elf.h"
 
-// The parts of the ELF64 header and program header we use (System V ABI;
-// names as in <elf.h>, which a freestanding kernel does not have).
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-_Static_assert(sizeof(struct ehdr) == 64, "ELF64 header is 64 bytes");
-_Static_assert(sizeof(struct phdr) == 56, "ELF64 program header is 56 bytes");
 
 #define ET_EXEC 2
 #define ET_DYN  3

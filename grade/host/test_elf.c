@@ -16,19 +16,6 @@
 // The same limits the kernel passes (proc_hw/exec.c), give or take the stack.
 static const struct elf_limits LIM = { 0x1000, 0x7FFF00000000ull, 256ull << 20 };
 
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 #define FILE_SIZE 0x1100
 #define MAX_PH 20
 static struct {
