@@ -1,0 +1,220 @@
+"""tools/sipc, the SIP install pipeline, and the image check the kernel uses.
+
+sipc builds user/sip/hello.c into a sealed image whose layout, manifest, digest and seal
+are checked here in Python and by grade/host/sip_check (the kernel's proc_sip/image.c on
+the host); changed bytes are refused; a program importing anything outside
+syscall/sip_abi.list, invalid wasm and other bad input are refused with a message naming
+the file and the problem. Format: docs/sip-image.md.
+
+Run from the repo root: BUILD=build /usr/bin/python3 -m pytest grade/test_sipc.py
+"""
+
+import fcntl
+import hashlib
+import hmac
+import os
+import shlex
+import struct
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", "build")
+SIPC = os.path.join(ROOT, "tools", "sipc")
+HELLO = os.path.join(ROOT, "user", "sip", "hello.c")
+
+
+def run(cmd, timeout=300):
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                          errors="replace", timeout=timeout)
+
+
+def make(target):
+    """make TARGET under a lock (pytest-xdist workers share $BUILD)."""
+    os.makedirs(os.path.join(ROOT, BUILD), exist_ok=True)
+    with open(os.path.join(ROOT, BUILD, ".sipc-test.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = run(shlex.split(os.environ.get("MAKE", "make")) + ["-s", f"BUILD={BUILD}", target])
+    assert proc.returncode == 0, f"make {target} failed\n{proc.stdout}\n{proc.stderr}"
+    return os.path.join(ROOT, target)
+
+
+@pytest.fixture(scope="module")
+def sip_check():
+    return make(os.path.join(BUILD, "host", "sip_check"))
+
+
+@pytest.fixture
+def key(tmp_path):
+    path = tmp_path / "seal.key"
+    path.write_bytes(os.urandom(32))
+    return path
+
+
+def sipc(src, out, key, *extra):
+    return run([SIPC, str(src), "-o", str(out), "--key", str(key),
+                "--build", str(os.path.dirname(out)) + "/obj"] + list(extra))
+
+
+def split_image(data):
+    """-> (manifest dict, object bytes, seal, sealed body) of a TWOSIP1 image."""
+    assert data[:8] == b"TWOSIP1\0"
+    mlen, olen = struct.unpack_from("<II", data, 8)
+    assert len(data) == 16 + mlen + olen + 32
+    text = data[16:16 + mlen].decode()
+    assert text.endswith("\n")
+    manifest = dict(line.split("=", 1) for line in text.splitlines())
+    return manifest, data[16 + mlen:16 + mlen + olen], data[-32:], data[:-32]
+
+
+@pytest.fixture
+def hello(tmp_path, key):
+    out = tmp_path / "hello.sip"
+    proc = sipc(HELLO, out, key)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_hello_image_layout_manifest_digest_seal(hello, key, tmp_path):
+    manifest, obj, seal, body = split_image(hello.read_bytes())
+    assert manifest == {
+        "name": "hello", "module": "hello", "abi": "1", "entry": "Z_helloZ__start",
+        "init_module": "Z_hello_init_module", "instantiate": "Z_hello_instantiate",
+        "free": "Z_hello_free", "memory": "Z_helloZ_memory",
+        "instance_size": manifest["instance_size"],
+        "digest": hashlib.sha256(obj).hexdigest()}
+    assert 0 < int(manifest["instance_size"]) < 4096
+    assert seal == hmac.new(key.read_bytes(), body, hashlib.sha256).digest()
+    assert obj[:7] == b"\x7fELF\x02\x01\x01"
+    assert struct.unpack_from("<HH", obj, 16) == (1, 62)       # ET_REL, x86_64
+    for ext in ("wasm", "c", "h", "o", "undef"):               # kept for students
+        assert (tmp_path / "obj" / f"hello.{ext}").is_file()
+
+
+def test_hello_object_needs_only_the_abi_and_runtime(hello, tmp_path):
+    undef = (tmp_path / "obj" / "hello.undef").read_text().split()
+    assert "Z_envZ_sip_print" in undef and "Z_envZ_sip_exit" in undef
+    assert all(s.startswith(("Z_envZ_sip_", "wasm_rt_", "mem")) for s in undef), undef
+
+
+def test_kernel_check_accepts_hello(hello, key, sip_check):
+    proc = run([sip_check, str(hello), str(key)])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "name=hello\n" in proc.stdout and "entry=Z_helloZ__start\n" in proc.stdout
+
+
+@pytest.mark.parametrize("where", ["header", "manifest", "object", "seal"])
+def test_flipped_byte_is_refused(hello, key, sip_check, where):
+    data = bytearray(hello.read_bytes())
+    mlen, olen = struct.unpack_from("<II", data, 8)
+    offset = {"header": 9, "manifest": 16 + 3, "object": 16 + mlen + olen // 2,
+              "seal": len(data) - 1}[where]
+    data[offset] ^= 0x01
+    hello.write_bytes(bytes(data))
+    proc = run([sip_check, str(hello), str(key)])
+    assert proc.returncode == 1, proc.stdout
+    assert str(hello) in proc.stdout
+    assert ("bad seal" if where != "header" else "image:") in proc.stdout
+
+
+def test_other_key_is_refused(hello, sip_check, tmp_path):
+    other = tmp_path / "other.key"
+    other.write_bytes(b"\x55" * 32)
+    proc = run([sip_check, str(hello), str(other)])
+    assert proc.returncode == 1 and "bad seal" in proc.stdout
+
+
+BAD_PROGRAMS = {
+    "open": ('__attribute__((import_module("env"), import_name("open")))\n'
+             'int open(const char *path, int flags);\n'
+             'void _start(void) { open("/etc/passwd", 0); }\n',
+             '"env.open", which is not in the kernel ABI'),
+    "undefined": ('int launch_missiles(void);\n'
+                  'void _start(void) { launch_missiles(); }\n',
+                  '"env.launch_missiles", which is not in the kernel ABI'),
+    "wasi": ('__attribute__((import_module("wasi_snapshot_preview1"), import_name("fd_write")))\n'
+             'int fd_write(int, int, int, int);\n'
+             'void _start(void) { fd_write(1, 0, 0, 0); }\n',
+             '"wasi_snapshot_preview1.fd_write"'),
+    "signature": ('__attribute__((import_module("env"), import_name("sip_print")))\n'
+                  'long long sip_print(long long p);\n'
+                  'void _start(void) { sip_print(0); }\n',
+                  'but the kernel ABI has (i32, i32) -> i32'),
+    "nostart": ('#include <sip.h>\nvoid main2(void) { sip_exit(0); }\n',
+                'no exported function _start'),
+    "syntax": ('void _start(void) { this is not C }\n', 'clang --target=wasm32 failed'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_PROGRAMS))
+def test_bad_program_is_refused(case, tmp_path, key):
+    text, message = BAD_PROGRAMS[case]
+    src = tmp_path / f"bad_{case}.c"
+    src.write_text(text)
+    out = tmp_path / f"bad_{case}.sip"
+    proc = sipc(src, out, key)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stderr.startswith(f"sipc: {src}: "), proc.stderr
+    assert message in proc.stderr, proc.stderr
+    assert not out.exists()
+
+
+def wasm_module(*sections):
+    """A wasm binary from (id, payload) sections."""
+    def section(sid, payload):
+        return bytes([sid, len(payload)]) + payload
+    return b"\0asm\1\0\0\0" + b"".join(section(i, p) for i, p in sections)
+
+
+def test_invalid_wasm_is_refused(tmp_path, key):
+    bad = tmp_path / "garbage.wasm"
+    bad.write_bytes(b"\0asm\1\0\0\0\x01\x05\x01\x60\x09")      # truncated type section
+    proc = sipc(bad, tmp_path / "garbage.sip", key)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"sipc: {bad}: invalid wasm"), proc.stderr
+
+
+def test_imported_memory_is_refused(tmp_path, key):
+    imports = b"\x01\x03env\x06memory\x02\x00\x01"              # env.memory, min 1 page
+    wasm = tmp_path / "mem.wasm"
+    wasm.write_bytes(wasm_module((2, imports)))
+    proc = sipc(wasm, tmp_path / "mem.sip", key)
+    assert proc.returncode == 1
+    assert 'imports memory "env.memory"' in proc.stderr, proc.stderr
+
+
+def test_bad_name_and_key_are_refused(tmp_path, key):
+    proc = sipc(HELLO, tmp_path / "Hello-World.sip", key)
+    assert proc.returncode == 1 and "is not [a-z][a-z0-9_]" in proc.stderr
+    short = tmp_path / "short.key"
+    short.write_bytes(b"x" * 5)
+    proc = sipc(HELLO, tmp_path / "hello.sip", short)
+    assert proc.returncode == 1 and f"sipc: {short}: the seal key must be 32 bytes" in proc.stderr
+
+
+def test_folder_program(tmp_path, key):
+    prog = tmp_path / "two"
+    prog.mkdir()
+    (prog / "main.c").write_text('#include <sip.h>\nint twice(int);\n'
+                                 'void _start(void) { sip_exit(twice(21)); }\n')
+    (prog / "twice.c").write_text("int twice(int x) { return 2 * x; }\n")
+    out = tmp_path / "two.sip"
+    proc = sipc(prog, out, key)
+    assert proc.returncode == 0, proc.stderr
+    assert split_image(out.read_bytes())[0]["name"] == "two"
+
+
+def test_make_puts_sealed_images_in_the_sip_initrd(sip_check):
+    initrd = make(os.path.join(BUILD, "sip", "initrd.tar"))
+    with open(initrd[:-4] + ".list") as f:
+        assert "sip/hello.sip" in [line.split()[0] for line in f]
+    gen = os.path.join(ROOT, BUILD, "gen")
+    image = os.path.join(ROOT, BUILD, "sip", "rootfs", "sip", "hello.sip")
+    proc = run([sip_check, image, os.path.join(gen, "sip_seal.key")])
+    assert proc.returncode == 0, proc.stdout
+    header = make(os.path.join(BUILD, "gen", "sip_seal_key.h"))
+    with open(os.path.join(gen, "sip_seal.key"), "rb") as f:
+        key = f.read()
+    with open(header) as f:
+        assert ", ".join(f"0x{b:02x}" for b in key) in f.read()
