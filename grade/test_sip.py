@@ -1,0 +1,58 @@
+"""The sip kernel runs sealed SIP images (docs/sip.md): `sip=NAME` on the command line
+runs the initrd's sip/NAME.sip and powers off with status 0 only if the SIP exited
+with 0.  A tampered image is refused at load, with a message naming the file, and
+nothing of it runs."""
+
+import re
+import subprocess
+import sys
+
+from conftest import EXIT_OK, EXIT_TEST_FAILED, ROOT
+
+POWEROFF_RE = re.compile(r"^poweroff: status (\d+)", re.M)
+EXIT_LINE_RE = re.compile(r"^sip (\d+) \((\w+)\): exited with status (-?\d+)$", re.M)
+REFUSED_RE = re.compile(r"^sip: sip/hello\.sip: (.+)$", re.M)
+
+
+def why(run, what):
+    return f"{what}\n--- transcript (kept in {run.log}) ---\n{run.transcript[-3000:]}"
+
+
+def test_hello_sip_runs_and_exits_0(osrun):
+    run = osrun("sip", cmdline="sip=hello")
+    assert "hello from a SIP" in run.transcript, why(run, "no 'hello from a SIP' line")
+    m = EXIT_LINE_RE.search(run.transcript)
+    assert m and m.group(2) == "hello" and m.group(3) == "0", \
+        why(run, "no 'sip N (hello): exited with status 0' line")
+    assert run.code == EXIT_OK, why(run, "did not power off with status 0")
+
+
+def tampered_initrd(build, tmp_path):
+    """The sip initrd's hello.sip with one byte of its object flipped after sealing."""
+    image = bytearray((build / "sip" / "rootfs" / "sip" / "hello.sip").read_bytes())
+    manifest_len = int.from_bytes(image[8:12], "little")
+    image[16 + manifest_len + 100] ^= 0x01          # inside the ELF object
+    root = tmp_path / "root"
+    (root / "sip").mkdir(parents=True)
+    (root / "sip" / "hello.sip").write_bytes(bytes(image))
+    out = tmp_path / "initrd-tampered.tar"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "mkinitrd"), str(out),
+                    str(ROOT / "user" / "files"), str(root)], check=True)
+    return out
+
+
+def test_tampered_image_is_refused_at_load(osrun, build, tmp_path):
+    run = osrun("sip", cmdline="sip=hello", initrd=tampered_initrd(build, tmp_path))
+    refused = REFUSED_RE.search(run.transcript)
+    assert refused, why(run, "no 'sip: sip/hello.sip: REASON' refusal line")
+    assert "seal" in refused.group(1), why(run, f"the refusal does not name the seal: {refused.group(0)!r}")
+    assert "hello from a SIP" not in run.transcript, why(run, "the tampered image ran")
+    assert not EXIT_LINE_RE.search(run.transcript), why(run, "a SIP was started from a tampered image")
+    assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")
+
+
+def test_unknown_sip_is_refused(osrun):
+    run = osrun("sip", cmdline="sip=nosuchprogram")
+    assert "sip: sip/nosuchprogram.sip: no such image" in run.transcript, \
+        why(run, "no 'no such image' line")
+    assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")

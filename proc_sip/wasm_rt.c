@@ -1,0 +1,260 @@
+// proc_sip/wasm_rt.c: the runtime wasm2c 1.0.32's output calls, in the kernel.
+// Linear memory: each SIP gets a window of the upper half, mapped page by page
+// with frames from the page manager, RW and NX (never executable), growing only
+// through memory.grow. Traps end the SIP, not the kernel.
+//
+// The kernel build cannot include proc_sip/include/wasm-rt.h (it pulls in the
+// SIP-side libc headers), so the two types used here mirror it exactly; the
+// loader test (ktest_sip.c) and docs/sip.md pin wabt 1.0.32.
+#include "proc_sip/sip.h"
+#include "mm/mm.h"
+
+typedef struct {          // wasm-rt.h's wasm_rt_memory_t
+    uint8_t *data;
+    uint32_t pages, max_pages;
+    uint32_t size;
+} wasm_rt_memory_t;
+enum {                    // wasm-rt.h's wasm_rt_trap_t (WASM_RT_MERGED_OOB_AND_EXHAUSTION_TRAPS=0)
+    TRAP_NONE, TRAP_OOB, TRAP_INT_OVERFLOW, TRAP_DIV_BY_ZERO, TRAP_INVALID_CONVERSION,
+    TRAP_UNREACHABLE, TRAP_CALL_INDIRECT, TRAP_UNCAUGHT_EXCEPTION, TRAP_EXHAUSTION,
+};
+
+#define WASM_PAGE        65536ull
+// Windows of 8 GiB (4 GiB of 32-bit offsets plus room) in PML4 slot 384:
+// a SIP's offsets are bounds-checked, so nothing outside its window is reached.
+#define LINMEM_BASE      0xFFFFC00000000000ull
+#define LINMEM_WINDOW    (8ull << 30)
+#define LINMEM_SLOTS     64
+// A SIP's linear memory is capped so one SIP cannot take every frame.
+#define SIP_MAX_WASM_PAGES 256u          // 16 MiB
+
+// The depth of wasm calls on the running SIP thread; variant_thread_switch
+// saves and restores it, so it is per thread although wasm2c reads a global.
+uint32_t wasm_rt_call_stack_depth;
+
+static struct spinlock slots_lock = SPINLOCK_INIT("sip linmem slots");
+static bool slot_used[LINMEM_SLOTS];
+
+static int slot_take(void) {
+    int got = -1;
+    spin_lock(&slots_lock);
+    for (int i = 0; i < LINMEM_SLOTS && got < 0; i++)
+        if (!slot_used[i]) { slot_used[i] = true; got = i; }
+    spin_unlock(&slots_lock);
+    return got;
+}
+
+static uint64_t window_of(const struct sip *s) {
+    return LINMEM_BASE + (uint64_t)s->mem_slot * LINMEM_WINDOW;
+}
+
+// Unmaps and frees the window's pages from 'from' bytes up to what is mapped.
+static void shrink_to(struct sip *s, uint64_t from) {
+    for (uint64_t off = from; off < s->mem_mapped; off += PAGE_SIZE) {
+        uint64_t pa;
+        if (vm_unmap_page(vm_kernel_space(), window_of(s) + off, &pa) == 0) frame_free(pa);
+    }
+    s->mem_mapped = MIN(s->mem_mapped, from);
+}
+
+// Maps zeroed frames until 'bytes' are mapped; false (and nothing added) if
+// the frames run out.
+static bool grow_to(struct sip *s, uint64_t bytes) {
+    uint64_t old = s->mem_mapped;
+    while (s->mem_mapped < bytes) {
+        uint64_t pa = frame_alloc();
+        if (!pa || vm_map_page(vm_kernel_space(), window_of(s) + s->mem_mapped, pa,
+                               PTE_W | PTE_NX) != VM_OK) {
+            if (pa) frame_free(pa);
+            shrink_to(s, old);
+            return false;
+        }
+        s->mem_mapped += PAGE_SIZE;
+    }
+    return true;
+}
+
+static struct sip *sip_or_panic(const char *what) {
+    struct sip *s = sip_current();
+    if (!s) panic("%s called outside a SIP", what);
+    return s;
+}
+
+void wasm_rt_allocate_memory(wasm_rt_memory_t *m, uint32_t initial, uint32_t max) {
+    struct sip *s = sip_or_panic("wasm_rt_allocate_memory");
+    if (s->mem) sip_trap_current("a second linear memory");
+    if (initial > SIP_MAX_WASM_PAGES) sip_trap_current("linear memory over the limit");
+    if (!grow_to(s, initial * WASM_PAGE)) sip_trap_current("out of memory for linear memory");
+    m->data = (uint8_t *)window_of(s);
+    m->pages = initial;
+    m->max_pages = MIN(max, SIP_MAX_WASM_PAGES);
+    m->size = (uint32_t)(initial * WASM_PAGE);
+    s->mem = m;
+}
+
+// memory.grow: the old size in pages, or 0xFFFFFFFF when refused (the SIP
+// sees -1 and goes on, as wasm says; it is not a trap).
+uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *m, uint32_t delta) {
+    struct sip *s = sip_or_panic("wasm_rt_grow_memory");
+    uint32_t old = m->pages;
+    if (s->mem != m || delta > m->max_pages - old) return 0xFFFFFFFFu;
+    if (!grow_to(s, (uint64_t)(old + delta) * WASM_PAGE)) return 0xFFFFFFFFu;
+    m->pages = old + delta;
+    m->size = (uint32_t)((uint64_t)m->pages * WASM_PAGE);   // 16 MiB cap: fits
+    return old;
+}
+
+// The module's own free (Z_NAME_free) is never called by the kernel, which
+// releases the memory itself with sip_mem_release, even after a trap.
+void wasm_rt_free_memory(wasm_rt_memory_t *m) {
+    (void)m;
+}
+
+int sip_window_reserve(struct sip *s) {
+    s->mem_slot = slot_take();
+    return s->mem_slot < 0 ? -1 : 0;
+}
+
+// The SIP's code runs on this stack, not on its thread's 16 KiB kernel stack:
+// wasm2c allows WASM_RT_MAX_CALL_STACK_DEPTH (500) nested calls, each a C
+// frame. It lies in the window's upper 4 GiB, which linear memory never reaches,
+// with unmapped pages below it so an overflow faults instead of writing on.
+#define SIP_STACK_GAP  (4ull << 30)
+#define SIP_STACK_SIZE (256ull << 10)
+uint64_t sip_stack_map(struct sip *s) {
+    uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;   // one guard page at least
+    for (uint64_t off = 0; off < SIP_STACK_SIZE; off += PAGE_SIZE) {
+        uint64_t pa = frame_alloc();
+        if (!pa) return 0;           // sip_mem_release frees what was mapped
+        if (vm_map_page(vm_kernel_space(), bottom + off, pa, PTE_W | PTE_NX) != VM_OK) {
+            frame_free(pa);
+            return 0;
+        }
+    }
+    return bottom + SIP_STACK_SIZE;
+}
+
+static void stack_release(struct sip *s) {
+    uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;
+    for (uint64_t off = 0; off < SIP_STACK_SIZE; off += PAGE_SIZE) {
+        uint64_t pa;
+        if (vm_unmap_page(vm_kernel_space(), bottom + off, &pa) == 0) frame_free(pa);
+    }
+}
+
+void sip_mem_release(struct sip *s) {
+    if (s->mem_slot < 0) return;
+    shrink_to(s, 0);
+    stack_release(s);
+    spin_lock(&slots_lock);
+    slot_used[s->mem_slot] = false;
+    spin_unlock(&slots_lock);
+    s->mem_slot = -1;
+    s->mem = NULL;
+}
+
+// ---- Function types: one global registry, so equal signatures get equal
+// indices across modules (call_indirect compares indices) ----
+#define MAX_FUNC_TYPES 512
+#define MAX_FUNC_ARITY 16
+struct func_type { uint32_t params, results; uint8_t types[MAX_FUNC_ARITY]; };
+static struct func_type func_types[MAX_FUNC_TYPES];
+static uint32_t nfunc_types;
+static struct spinlock func_types_lock = SPINLOCK_INIT("wasm func types");
+
+static uint32_t func_type_find_or_add(const struct func_type *ft) {
+    spin_lock(&func_types_lock);
+    uint32_t i = 0;
+    while (i < nfunc_types && memcmp(&func_types[i], ft, sizeof *ft) != 0) i++;
+    if (i == nfunc_types && i < MAX_FUNC_TYPES) func_types[nfunc_types++] = *ft;
+    spin_unlock(&func_types_lock);
+    return i;
+}
+
+uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
+    struct func_type ft;
+    memset(&ft, 0, sizeof ft);
+    if (params + results > MAX_FUNC_ARITY) sip_trap_current("function type too large");
+    ft.params = params;
+    ft.results = results;
+    va_list ap;
+    va_start(ap, results);
+    for (uint32_t i = 0; i < params + results; i++) ft.types[i] = (uint8_t)va_arg(ap, int);
+    va_end(ap);
+    uint32_t idx = func_type_find_or_add(&ft);
+    if (idx == MAX_FUNC_TYPES) sip_trap_current("too many function types");
+    return idx;
+}
+
+// init_module runs once per loaded image (sip.c), so this only says the
+// runtime exists: there is nothing global to set up.
+bool wasm_rt_is_initialized(void) {
+    return true;
+}
+
+static const char *trap_text(int code) {
+    switch (code) {
+    case TRAP_OOB: return "out of bounds";
+    case TRAP_INT_OVERFLOW: return "integer overflow";
+    case TRAP_DIV_BY_ZERO: return "divide by zero";
+    case TRAP_INVALID_CONVERSION: return "invalid conversion";
+    case TRAP_UNREACHABLE: return "unreachable";
+    case TRAP_CALL_INDIRECT: return "indirect call type mismatch";
+    case TRAP_UNCAUGHT_EXCEPTION: return "uncaught exception";
+    case TRAP_EXHAUSTION: return "call stack exhausted";
+    default: return "unknown trap";
+    }
+}
+
+_Noreturn void wasm_rt_trap(int code) {
+    sip_or_panic("wasm_rt_trap");
+    sip_trap_current(trap_text(code));
+}
+
+// The software copyin/copyout: [off, off+len) inside s's linear memory as it
+// is now. Returns the kernel address, or NULL if any byte is outside.
+void *sip_mem_range(struct sip *s, uint32_t off, uint32_t len) {
+    const wasm_rt_memory_t *m = s->mem;
+    if (!m || (uint64_t)off + len > m->size) return NULL;
+    return m->data + off;
+}
+
+// ---- Tables: in the kernel heap, recorded in the SIP so they are freed at
+// its end (like its memory, without running any of its code). They do not
+// grow: table.grow answers -1, which wasm allows. ----
+typedef struct { uint32_t func_type; void (*func)(void); void *module_instance; } wasm_rt_funcref_t;
+typedef struct { void *data; uint32_t max_size, size; } wasm_rt_table_t;   // both table kinds
+#define SIP_MAX_TABLE_ELEMS 65536u
+
+static void table_allocate(wasm_rt_table_t *t, uint32_t elems, uint32_t max, size_t elem_size) {
+    struct sip *s = sip_or_panic("wasm_rt_allocate_*_table");
+    if (elems > SIP_MAX_TABLE_ELEMS) sip_trap_current("table over the limit");
+    if (s->ntables == SIP_MAX_TABLES) sip_trap_current("too many tables");
+    t->data = kzalloc(MAX(elems, 1u) * elem_size);
+    if (!t->data) sip_trap_current("out of memory for a table");
+    t->size = elems;
+    t->max_size = max;
+    s->tables[s->ntables++] = t->data;
+}
+
+void wasm_rt_allocate_funcref_table(wasm_rt_table_t *t, uint32_t elems, uint32_t max) {
+    table_allocate(t, elems, max, sizeof(wasm_rt_funcref_t));
+}
+void wasm_rt_allocate_externref_table(wasm_rt_table_t *t, uint32_t elems, uint32_t max) {
+    table_allocate(t, elems, max, sizeof(void *));
+}
+void wasm_rt_free_funcref_table(wasm_rt_table_t *t) { (void)t; }
+void wasm_rt_free_externref_table(wasm_rt_table_t *t) { (void)t; }
+uint32_t wasm_rt_grow_funcref_table(wasm_rt_table_t *t, uint32_t delta, wasm_rt_funcref_t init) {
+    (void)t; (void)delta; (void)init;
+    return 0xFFFFFFFFu;
+}
+uint32_t wasm_rt_grow_externref_table(wasm_rt_table_t *t, uint32_t delta, void *init) {
+    (void)t; (void)delta; (void)init;
+    return 0xFFFFFFFFu;
+}
+
+void sip_tables_release(struct sip *s) {
+    for (int i = 0; i < s->ntables; i++) kfree(s->tables[i]);
+    s->ntables = 0;
+}
