@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import EXIT_OK, EXIT_TEST_FAILED, ROOT
 
 POWEROFF_RE = re.compile(r"^poweroff: status (\d+)", re.M)
@@ -55,4 +57,46 @@ def test_unknown_sip_is_refused(osrun):
     run = osrun("sip", cmdline="sip=nosuchprogram")
     assert "sip: sip/nosuchprogram.sip: no such image" in run.transcript, \
         why(run, "no 'no such image' line")
+    assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")
+
+
+# Hostile SIPs built here with tools/sipc and this build's key: each trap ends the SIP
+# alone with one line, and the kernel goes on to power off normally.
+HOSTILE = {
+    "oob": ("void _start(void) { volatile int *p = (int *)0x7ffffff0; sip_exit(*p); }",
+            "trap: out of bounds, killed"),
+    "divz": ("volatile int zero;\nvoid _start(void) { sip_exit(10 / zero); }",
+             "trap: divide by zero, killed"),
+    "deep": ("int (*volatile fp)(int);\n"
+             "int f(int n) { char b[64]; b[n & 63] = (char)n; return fp(n + 1) + b[(n * 7) & 63]; }\n"
+             "void _start(void) { fp = f; sip_exit(f(1)); }",
+             "trap: call stack exhausted, killed"),
+    "badptr": ("void _start(void) {\n"
+               "    int r = sip_print((const char *)0x7ffffff0, 100);\n"
+               "    sip_exit(r == -1 ? 7 : 1);\n}",
+               "exited with status 7"),
+}
+
+
+def hostile_initrd(build, tmp_path, name):
+    src = tmp_path / f"{name}.c"
+    src.write_text("#include <sip.h>\n" + HOSTILE[name][0] + "\n")
+    root = tmp_path / "root"
+    (root / "sip").mkdir(parents=True)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "sipc"), str(src),
+                    "-o", str(root / "sip" / f"{name}.sip"),
+                    "--key", str(build / "gen" / "sip_seal.key"),
+                    "--build", str(tmp_path / "obj")], check=True, cwd=ROOT)
+    out = tmp_path / "initrd.tar"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "mkinitrd"), str(out),
+                    str(ROOT / "user" / "files"), str(root)], check=True)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_sip_ends_alone(osrun, build, tmp_path, name):
+    run = osrun("sip", cmdline=f"sip={name}", initrd=hostile_initrd(build, tmp_path, name))
+    line = f"sip 1 ({name}): {HOSTILE[name][1]}"
+    assert line in run.transcript, why(run, f"no '{line}' line")
+    assert "PANIC" not in run.transcript, why(run, "the kernel panicked")
     assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")
