@@ -218,3 +218,35 @@ def test_make_puts_sealed_images_in_the_sip_initrd(sip_check):
         key = f.read()
     with open(header) as f:
         assert ", ".join(f"0x{b:02x}" for b in key) in f.read()
+
+
+def test_endpoints_from_source_and_options(tmp_path, key):
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / "Stdio.contract").write_text("contract Stdio {}\n")
+    src = tmp_path / "ep.c"
+    src.write_text('#include <sip.h>\n// sip: endpoint=Stdio:exp\n'
+                   'void _start(void) { sip_exit(0); }\n')
+    out = tmp_path / "ep.sip"
+    proc = sipc(src, out, key, "--contracts", str(contracts), "--endpoint", "Stdio:imp")
+    assert proc.returncode == 0, proc.stderr
+    lines = out.read_bytes()[16:].split(b"\x7fELF")[0].decode().splitlines()
+    assert lines[-2:] == ["endpoint=Stdio:exp", "endpoint=Stdio:imp"]
+
+
+def test_unknown_contract_is_refused(tmp_path, key):
+    src = tmp_path / "ep.c"
+    src.write_text('#include <sip.h>\n// sip: endpoint=Nosuch:exp\n'
+                   'void _start(void) { sip_exit(0); }\n')
+    proc = sipc(src, tmp_path / "ep.sip", key, "--contracts", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"sipc: {src}: endpoint 'Nosuch:exp': unknown contract Nosuch")
+
+
+def test_intermediate_files_never_overwrite_the_source(tmp_path, key):
+    src = tmp_path / "hello.c"
+    src.write_text(open(HELLO).read())
+    proc = run([SIPC, str(src), "-o", str(tmp_path / "hello.sip"), "--key", str(key),
+                "--build", str(tmp_path)])
+    assert proc.returncode == 1 and "would overwrite it: choose another" in proc.stderr
+    assert src.read_text() == open(HELLO).read()
