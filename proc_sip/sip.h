@@ -71,6 +71,7 @@ void sip_tables_release(struct sip *s);    // its tables' arrays back to the hea
 int sip_window_reserve(struct sip *s);
 uint64_t sip_stack_map(struct sip *s);
 void sip_mem_release(struct sip *s);       // every frame of its memory and stack back
+void sip_tlb_sync(void);                   // before running a SIP thread on this CPU
 // The software copyin/copyout: s's bytes [off, off+len), or NULL if any is outside.
 void *sip_mem_range(struct sip *s, uint32_t off, uint32_t len);
 extern uint32_t wasm_rt_call_stack_depth;

@@ -142,10 +142,28 @@ static void stack_release(struct sip *s) {
     }
 }
 
+// invlpg in shrink_to and stack_release clears only this CPU's TLB. Another
+// CPU may still cache a freed window page; before a reused window's new SIP
+// could read through such an entry, that CPU must flush. There is no TLB
+// shootdown yet, so: every release bumps a generation, and a CPU about to run
+// a SIP thread reloads CR3 (dropping its non-global entries, which window
+// pages are) if it has not seen the latest generation (sip_tlb_sync).
+static uint64_t tlb_gen;
+static uint64_t cpu_tlb_gen[MAX_CPUS];
+
+void sip_tlb_sync(void) {
+    int c = mycpu()->id;
+    uint64_t g = __atomic_load_n(&tlb_gen, __ATOMIC_ACQUIRE);
+    if (cpu_tlb_gen[c] == g) return;
+    vm_switch(vm_kernel_space());
+    cpu_tlb_gen[c] = g;
+}
+
 void sip_mem_release(struct sip *s) {
     if (s->mem_slot < 0) return;
     shrink_to(s, 0);
     stack_release(s);
+    __atomic_add_fetch(&tlb_gen, 1, __ATOMIC_RELEASE);   // before the slot can be reused
     spin_lock(&slots_lock);
     slot_used[s->mem_slot] = false;
     spin_unlock(&slots_lock);
