@@ -75,6 +75,14 @@ HOSTILE = {
                "    int r = sip_print((const char *)0x7ffffff0, 100);\n"
                "    sip_exit(r == -1 ? 7 : 1);\n}",
                "exited with status 7"),
+    # memory.grow until refused (the 16 MiB cap: 256 wasm pages), then use the last byte.
+    "grow": ("void _start(void) {\n"
+             "    while (__builtin_wasm_memory_grow(0, 1) != (__SIZE_TYPE__)-1) {}\n"
+             "    unsigned long n = __builtin_wasm_memory_size(0);\n"
+             "    volatile char *last = (char *)(n * 65536 - 1);\n"
+             "    *last = 1;\n"
+             "    sip_exit(*last == 1 ? (int)n : -2);\n}",
+             "exited with status 256"),
 }
 
 
