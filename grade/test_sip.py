@@ -108,3 +108,41 @@ def test_hostile_sip_ends_alone(osrun, build, tmp_path, name):
     assert line in run.transcript, why(run, f"no '{line}' line")
     assert "PANIC" not in run.transcript, why(run, "the kernel panicked")
     assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")
+
+
+def big_frame_wat(nlocals=300):
+    """A recursive function with a C frame of ~2.4 KiB once wasm2c and gcc are done: its
+    locals are loads from memory, all live across the call.  500 calls (the depth
+    counter's limit) need more than the 256 KiB SIP stack, so it runs off the end."""
+    lines = ['(module (import "env" "sip_exit" (func $exit (param i32)))',
+             '  (memory (export "memory") 1)',
+             '  (func $f (param $p i32) (result i32)',
+             '    ' + " ".join(f"(local $l{i} i64)" for i in range(nlocals))]
+    lines += [f"    (local.set $l{i} (i64.load offset={i} (i32.const 0)))" for i in range(nlocals)]
+    lines.append("    (local.set $p (call $f (i32.add (local.get $p) (i32.const 1))))")
+    expr = "(local.get $l0)"
+    for i in range(1, nlocals):
+        expr = f"(i64.xor {expr} (local.get $l{i}))"
+    lines.append(f"    (i32.add (local.get $p) (i32.wrap_i64 {expr})))")
+    lines.append('  (func (export "_start") (call $exit (call $f (i32.const 1)))))')
+    return "\n".join(lines) + "\n"
+
+
+def test_stack_overflow_ends_the_sip_alone(osrun, build, tmp_path):
+    wat, wasm = tmp_path / "bigframe.wat", tmp_path / "bigframe.wasm"
+    wat.write_text(big_frame_wat())
+    subprocess.run(["wat2wasm", str(wat), "-o", str(wasm)], check=True)
+    root = tmp_path / "root"
+    (root / "sip").mkdir(parents=True)
+    subprocess.run([sys.executable, str(ROOT / "tools" / "sipc"), str(wasm),
+                    "-o", str(root / "sip" / "bigframe.sip"),
+                    "--key", str(build / "gen" / "sip_seal.key"),
+                    "--build", str(tmp_path / "obj")], check=True, cwd=ROOT)
+    initrd = tmp_path / "initrd.tar"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "mkinitrd"), str(initrd),
+                    str(ROOT / "user" / "files"), str(root)], check=True)
+    run = osrun("sip", cmdline="sip=bigframe", initrd=initrd)
+    line = "sip 1 (bigframe): trap: stack overflow, killed"
+    assert line in run.transcript, why(run, f"no '{line}' line")
+    assert "PANIC" not in run.transcript, why(run, "the kernel panicked")
+    assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")

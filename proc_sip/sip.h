@@ -70,6 +70,7 @@ void sip_tables_release(struct sip *s);    // its tables' arrays back to the hea
 // sip_stack_map maps its stack (below a guard gap) and returns the top, or 0.
 int sip_window_reserve(struct sip *s);
 uint64_t sip_stack_map(struct sip *s);
+bool sip_stack_overflowed(struct sip *s, uint64_t rsp);   // a fault's rsp: off its stack?
 void sip_mem_release(struct sip *s);       // every frame of its memory and stack back
 void sip_tlb_sync(void);                   // before running a SIP thread on this CPU
 // The software copyin/copyout: s's bytes [off, off+len), or NULL if any is outside.

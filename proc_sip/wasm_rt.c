@@ -134,6 +134,14 @@ uint64_t sip_stack_map(struct sip *s) {
     return bottom + SIP_STACK_SIZE;
 }
 
+// rsp at a fault says the SIP ran off its stack: it is in the unmapped gap
+// below the stack or within the stack's lowest bytes.
+bool sip_stack_overflowed(struct sip *s, uint64_t rsp) {
+    if (s->mem_slot < 0) return false;
+    uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;
+    return rsp >= window_of(s) + SIP_STACK_GAP && rsp < bottom + 512;
+}
+
 static void stack_release(struct sip *s) {
     uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;
     for (uint64_t off = 0; off < SIP_STACK_SIZE; off += PAGE_SIZE) {
