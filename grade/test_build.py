@@ -27,8 +27,11 @@ def test_each_kernel_links_its_own_variant_objects_only(variant, other):
     """The linker map names every object file linked in: this variant's
     proc_ objects must all be there, the other variant's none."""
     linked = set(re.findall(r"\S+\.o\b", (BUILD / variant / "kernel.map").read_text()))
-    # Relative to BUILD, which may be inside the tree or anywhere (an absolute BUILD=...).
-    own = {str(p.relative_to(BUILD)) for p in (BUILD / variant / f"proc_{variant}").rglob("*.o")}
+    # From the sources, not from what lies in BUILD (a deleted source leaves a stale .o);
+    # relative to BUILD, which may be inside the tree or anywhere (BUILD=/abs/path).
+    src = ROOT / f"proc_{variant}"
+    own = {f"{variant}/proc_{variant}/{p.relative_to(src).with_suffix('.o')}"
+           for p in [*src.rglob("*.c"), *src.rglob("*.asm")]}
     assert own, f"no objects built for proc_{variant}/"
     missing = {o for o in own if not any(l.endswith(o) for l in linked)}
     assert not missing, f"{variant} kernel lacks {sorted(missing)}"
