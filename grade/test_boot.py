@@ -23,7 +23,7 @@ VARIANT_KTESTS = {
     "hw": ["file_fd", "file_pipe", "pipe_ring", "pipe_block", "pipe_eof",
            "killable_sleep", "killable_time_sleep", "proc_table", "exec_load", "usercopy",
            "uvm_space", "uvm_cow", "uvm_sbrk", "uvm_oom", "uvm_pcid"],
-    "sip": [],
+    "sip": ["sip_loader", "sip_run_frees"],
 }
 KTESTS = {v: SHARED_KTESTS + VARIANT_KTESTS[v] for v in VARIANT_KTESTS}
 
