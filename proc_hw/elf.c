@@ -27,7 +27,7 @@ static void copy(void *dst, const void *src, size_t n) {
     while (n--) *d++ = *s++;
 }
 
-static const char *check_ident(const struct ehdr *e) {
+static const char *check_ident(const struct elf64_ehdr *e) {
     if (e->ident[0] != 0x7f || e->ident[1] != 'E' || e->ident[2] != 'L' || e->ident[3] != 'F')
         return "not an ELF file (bad magic)";
     if (e->ident[4] != 2) return "not a 64-bit ELF file (class)";
@@ -36,16 +36,16 @@ static const char *check_ident(const struct ehdr *e) {
     return NULL;
 }
 
-static const char *check_header(const struct ehdr *e, size_t buflen, uint64_t filesize) {
+static const char *check_header(const struct elf64_ehdr *e, size_t buflen, uint64_t filesize) {
     const char *err = check_ident(e);
     if (err) return err;
     if (e->type == ET_DYN) return "position-independent (ET_DYN): link with -static -no-pie";
     if (e->type != ET_EXEC) return "not an executable (ELF type is not ET_EXEC)";
     if (e->machine != EM_X86_64) return "not an x86_64 program (machine)";
-    if (e->phentsize != sizeof(struct phdr)) return "bad program header size";
+    if (e->phentsize != sizeof(struct elf64_phdr)) return "bad program header size";
     if (e->phnum == 0) return "no program headers";
     if (e->phnum > ELF_MAX_PHDRS) return "too many program headers";
-    uint64_t table = (uint64_t)e->phnum * sizeof(struct phdr);
+    uint64_t table = (uint64_t)e->phnum * sizeof(struct elf64_phdr);
     if (e->phoff > filesize || table > filesize - e->phoff)
         return "program header table beyond the end of the file";
     if (e->phoff > buflen || table > buflen - e->phoff)
@@ -53,7 +53,7 @@ static const char *check_header(const struct ehdr *e, size_t buflen, uint64_t fi
     return NULL;
 }
 
-static const char *check_load(const struct phdr *p, uint64_t filesize, const struct elf_limits *lim) {
+static const char *check_load(const struct elf64_phdr *p, uint64_t filesize, const struct elf_limits *lim) {
     if (p->filesz > p->memsz) return "segment with file size larger than memory size";
     if (p->offset > filesize || p->filesz > filesize - p->offset)
         return "segment beyond the end of the file (truncated?)";
@@ -82,7 +82,7 @@ static const char *check_overlap(const struct elf_info *info, const struct elf_s
     return NULL;
 }
 
-static const char *add_load(struct elf_info *info, const struct phdr *p, uint64_t *pages_bytes) {
+static const char *add_load(struct elf_info *info, const struct elf64_phdr *p, uint64_t *pages_bytes) {
     if (p->memsz == 0) return NULL;                  // nothing to map
     if (info->nloads == ELF_MAX_LOADS) return "too many loadable segments";
     struct elf_segment s = { p->vaddr, p->memsz, p->offset, p->filesz, prot_of(p->flags) };
@@ -94,7 +94,7 @@ static const char *add_load(struct elf_info *info, const struct phdr *p, uint64_
     return NULL;
 }
 
-static const char *check_phdr(struct elf_info *info, const struct phdr *p, uint64_t filesize,
+static const char *check_phdr(struct elf_info *info, const struct elf64_phdr *p, uint64_t filesize,
                               const struct elf_limits *lim, uint64_t *pages_bytes) {
     if (p->type == PT_INTERP || p->type == PT_DYNAMIC) return "dynamically linked: link with -static";
     if (p->type == PT_TLS) return "thread-local storage (PT_TLS) is not supported";
@@ -114,7 +114,7 @@ static const char *check_entry(const struct elf_info *info) {
 
 const char *elf_check(const void *buf, size_t buflen, uint64_t filesize,
                       const struct elf_limits *lim, struct elf_info *out) {
-    struct ehdr e;
+    struct elf64_ehdr e;
     if (buflen > filesize) buflen = (size_t)filesize;
     if (buflen < sizeof e) return "too short for an ELF header";
     copy(&e, buf, sizeof e);
@@ -123,7 +123,7 @@ const char *elf_check(const void *buf, size_t buflen, uint64_t filesize,
     struct elf_info info = { .entry = e.entry };
     uint64_t pages_bytes = 0;
     for (unsigned i = 0; i < e.phnum; i++) {
-        struct phdr p;
+        struct elf64_phdr p;
         copy(&p, (const uint8_t *)buf + e.phoff + i * sizeof p, sizeof p);
         err = check_phdr(&info, &p, filesize, lim, &pages_bytes);
         if (err) return err;

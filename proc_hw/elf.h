@@ -6,22 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-// The parts of the ELF64 header and program header the checker reads; host tests build images from them (System V ABI;
-// names as in <elf.h>, which a freestanding kernel does not have).
-struct ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-_Static_assert(sizeof(struct ehdr) == 64, "ELF64 header is 64 bytes");
-_Static_assert(sizeof(struct phdr) == 56, "ELF64 program header is 56 bytes");
+#include "kern/elf64.h"     // struct elf64_ehdr, elf64_phdr: shared with the sip loader
 
 #define ELF_PAGE       4096u
 #define ELF_MAX_PHDRS  64     // more program headers than this: refused

@@ -5,6 +5,7 @@
 // rodata R-- and data RW-, once. The code area lies in the top 2 GiB (above
 // the kernel image) so the object's 32-bit kernel-model relocations reach the
 // kernel. Nothing in the kernel maps anything executable after this.
+#include "kern/elf64.h"
 #include "proc_sip/sip.h"
 #include "mm/mm.h"
 
@@ -16,28 +17,7 @@
 static uint64_t code_area_next = CODE_AREA_BASE;
 static struct spinlock code_area_lock = SPINLOCK_INIT("sip code area");
 
-// ---- ELF64 (only what a relocatable object needs) ----
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_shdr {
-    uint32_t name, type;
-    uint64_t flags, addr, offset, size;
-    uint32_t link, info;
-    uint64_t addralign, entsize;
-};
-struct elf64_sym {
-    uint32_t name;
-    uint8_t info, other;
-    uint16_t shndx;
-    uint64_t value, size;
-};
-struct elf64_rela { uint64_t offset, info; int64_t addend; };
+// ---- ELF64: the structures are kern/elf64.h's, shared with hw's exec ----
 
 #define SHT_SYMTAB 2
 #define SHT_RELA   4

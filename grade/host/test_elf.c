@@ -19,8 +19,8 @@ static const struct elf_limits LIM = { 0x1000, 0x7FFF00000000ull, 256ull << 20 }
 #define FILE_SIZE 0x1100
 #define MAX_PH 20
 static struct {
-    struct ehdr e;
-    struct phdr ph[MAX_PH];
+    struct elf64_ehdr e;
+    struct elf64_phdr ph[MAX_PH];
 } img;                          // headers only; the file's bytes are in file[]
 static uint8_t file[FILE_SIZE];
 static size_t file_len;
@@ -42,8 +42,8 @@ static void build_valid(void)
     img.e.ehsize = 64;
     img.e.phentsize = 56;
     img.e.phnum = 2;
-    img.ph[0] = (struct phdr){ 1, 5, 0, 0x400000, 0x400000, 0x100, 0x100, 0x1000 };
-    img.ph[1] = (struct phdr){ 1, 6, 0x1000, 0x401000, 0x401000, 0x80, 0x2000, 0x1000 };
+    img.ph[0] = (struct elf64_phdr){ 1, 5, 0, 0x400000, 0x400000, 0x100, 0x100, 0x1000 };
+    img.ph[1] = (struct elf64_phdr){ 1, 6, 0x1000, 0x401000, 0x401000, 0x80, 0x2000, 0x1000 };
     file_len = FILE_SIZE;
 }
 
@@ -52,7 +52,7 @@ static const char *check_image(struct elf_info *info)
 {
     memset(file, 0xAB, sizeof file);
     memcpy(file, &img.e, sizeof img.e);
-    size_t table = img.e.phnum <= MAX_PH ? img.e.phnum * sizeof(struct phdr) : 0;
+    size_t table = img.e.phnum <= MAX_PH ? img.e.phnum * sizeof(struct elf64_phdr) : 0;
     if (img.e.phoff == 64 && 64 + table <= sizeof file) memcpy(file + 64, img.ph, table);
     return elf_check(file, file_len, file_len, &LIM, info);
 }
@@ -131,7 +131,7 @@ static void test_segment_refusals(void)
         small.max_bytes = 0x10000;
         memset(file, 0, sizeof file);
         memcpy(file, &img.e, sizeof img.e);
-        memcpy(file + 64, img.ph, 2 * sizeof(struct phdr));
+        memcpy(file + 64, img.ph, 2 * sizeof(struct elf64_phdr));
         struct elf_info info;
         const char *err = elf_check(file, file_len, file_len, &small, &info);
         check_named("segments too large", err && strstr(err, "too large"), "%s", err);
@@ -144,7 +144,7 @@ static void test_limits(void)
     build_valid();
     img.e.phnum = 17;
     for (int i = 0; i < 17; i++)
-        img.ph[i] = (struct phdr){ 1, 4, 0, 0x400000 + 0x1000 * (uint64_t)i, 0, 0x10, 0x10, 0x1000 };
+        img.ph[i] = (struct elf64_phdr){ 1, 4, 0, 0x400000 + 0x1000 * (uint64_t)i, 0, 0x10, 0x10, 0x1000 };
     img.ph[0].flags = 5;
     for (int i = 0; i < 17; i++) img.ph[i].offset = 0;   // congruent: vaddr is page-aligned
     expect_refusal("17 PT_LOADs", "too many loadable segments");
@@ -152,13 +152,13 @@ static void test_limits(void)
     struct elf_info info;
     memset(file, 0, sizeof file);
     memcpy(file, &img.e, sizeof img.e);
-    memcpy(file + 64, img.ph, 2 * sizeof(struct phdr));
+    memcpy(file + 64, img.ph, 2 * sizeof(struct elf64_phdr));
     const char *err = elf_check(file, 100, FILE_SIZE, &LIM, &info);
     check_named("phdr table past the buffer", err && strstr(err, "too far into the file"), "%s", err);
     // An empty (memsz 0) PT_LOAD is ignored, not refused.
     build_valid();
     img.e.phnum = 3;
-    img.ph[2] = (struct phdr){ 1, 6, 0, 0x900000, 0, 0, 0, 0x1000 };
+    img.ph[2] = (struct elf64_phdr){ 1, 6, 0, 0x900000, 0, 0, 0, 0x1000 };
     err = check_image(&info);
     check_named("empty PT_LOAD ignored", err == NULL && info.nloads == 2, "%s", err);
 }
