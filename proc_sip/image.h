@@ -31,6 +31,8 @@ struct sip_image {
     char instantiate[SIP_SYM_MAX];        // void instantiate(instance *, env *)
     char free[SIP_SYM_MAX];               // void free(instance *)
     char memory[SIP_SYM_MAX];             // wasm_rt_memory_t *memory(instance *)
+    char thread_entry[SIP_SYM_MAX];       // void thread_entry(instance *, u32 fn, u32 arg) (abi 2)
+    char stack_pointer[SIP_SYM_MAX];      // u32 *stack_pointer(instance *): __stack_pointer (abi 2)
     uint32_t instance_size;
     uint32_t abi;
     uint8_t digest[32];                   // SHA-256 of the object

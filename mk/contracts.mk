@@ -1,0 +1,1 @@
+# mk/contracts.mk: tools/contractc and the SIP-side contract headers (the contracts part fills this in).
