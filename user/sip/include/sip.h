@@ -39,6 +39,16 @@ SIP_IMPORT(sip_cycles) int64_t sip_cycles(void);
 SIP_IMPORT(sip_sleep_ms) int32_t sip_sleep_ms(int64_t ms);             // 0, or -1
 SIP_IMPORT(sip_time_ns) int64_t sip_time_ns(void);                     // since boot
 SIP_IMPORT(sip_self) int32_t sip_self(void);                           // this SIP's id
+// What the kernel holds right now, for leak checks (siptests): 0 or -EFAULT.
+struct sip_sysinfo {
+    int64_t frames_free;                // page frames free
+    int64_t heap_used;                  // kernel heap bytes in use
+    int32_t sips;                       // SIPs alive
+    int32_t endpoints;                  // endpoints alive (chan_endpoints_alive)
+    int32_t messages;                   // messages queued (chan_messages_alive)
+    int32_t pad;
+};
+SIP_IMPORT(sip_sysinfo) int32_t sip_sysinfo(struct sip_sysinfo *info);
 
 // ---- Threads (the library's thread.h wraps these) ----
 // fn is a function pointer void fn(int); stack_top: 16-aligned top of a
