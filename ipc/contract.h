@@ -22,6 +22,7 @@ struct contract_field {
     char name[CONTRACT_NAME_MAX];
     char ep_contract[CONTRACT_NAME_MAX];   // CT_EP: "" for "ep any"
     char ep_role[CONTRACT_NAME_MAX];
+    int line;                              // where it was declared (tools/contractc's errors)
 };
 
 struct contract_message {
@@ -31,6 +32,7 @@ struct contract_message {
     uint32_t fixed_len;                    // bytes of its i32/i64 fields
     int has_bytes;                         // a bytes field (last): len may be fixed..MSG_MAX
     int neps;                              // endpoint fields
+    int line;                              // its `message` line
 };
 
 struct contract_transition {
@@ -45,10 +47,16 @@ struct contract {
     char states[CONTRACT_MAX_STATES][CONTRACT_NAME_MAX];
     struct contract_transition trans[CONTRACT_MAX_TRANS];
     int initial;
+    // Derived by the parser, for O(1) checks at every send and receive:
+    int8_t next[CONTRACT_MAX_STATES][CONTRACT_MAX_MESSAGES];   // next state, or -1
+    int8_t sender[CONTRACT_MAX_STATES];    // the role that sends in a state (turn rule), -1: terminal
 };
 
 // Parses the text of NAME.contract (name: the file's base name, which the
-// `contract` line must repeat). 0 and *c, or -1 and err = "line N: problem".
+// `contract` line must repeat; NULL skips that check). 0 and *c, or -1 and
+// err = "line N: problem". Names are at most CONTRACT_NAME_MAX - 1 chars.
+// An `ep C:R` field is checked only for its form here: whether C is a
+// contract with role R is for whoever has the other contracts (the registry).
 int contract_parse(const char *text, size_t len, const char *name, struct contract *c,
                    char *err, size_t errlen);
 
@@ -66,12 +74,16 @@ const char *contract_role_name(const struct contract *c, int role);
 int contract_send_check(const struct contract *c, int state, int role, int tag,
                         uint32_t len, uint32_t nhandles, const char **why);
 // The receive side: the receiver's own view of the state and a message sent
-// by the peer role: the next state, or -1 and *why (a kernel bug if it fires).
+// by the peer, whose role (the SENDER's, 1 - the receiver's) is `role`: the
+// next state, or -1 and *why (a kernel bug if it fires).
 int contract_recv_check(const struct contract *c, int state, int role, int tag,
                         const char **why);
 // What endpoint field i (0-based among the ep fields) of message tag needs:
 // the contract name and (*role) role name, or NULL for "ep any".
 const char *contract_ep_field(const struct contract *c, int tag, int i, const char **role);
+// The role that may send in `state` (the turn rule makes it one), or -1 in a
+// terminal state (or a state out of range).
+int contract_sender(const struct contract *c, int state);
 
 // ---- The kernel's registry (ipc/contract_registry.c, sip kernel only) ----
 // Loads every contracts/NAME.contract of the boot initrd; a malformed one is
