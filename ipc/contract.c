@@ -220,6 +220,7 @@ static int parse_roles(struct parser *p) {
     struct contract *c = p->c;
     if (p->seen_roles++)
         return fail(p, "a second roles line");
+    c->roles_line = p->line;
     if (take_name(p, c->roles[0], "expected two role names") < 0 ||
         take_name(p, c->roles[1], "expected two role names") < 0)
         return -1;

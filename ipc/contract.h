@@ -42,6 +42,7 @@ struct contract_transition {
 struct contract {
     char name[CONTRACT_NAME_MAX];
     char roles[2][CONTRACT_NAME_MAX];
+    int roles_line;                        // its `roles` line (tools/contractc's errors)
     int nmessages, nstates, ntrans;
     struct contract_message messages[CONTRACT_MAX_MESSAGES];
     char states[CONTRACT_MAX_STATES][CONTRACT_NAME_MAX];
