@@ -52,9 +52,13 @@ bench-boot: deps all
 bench-hw: deps all
 	@BUILD=$(BUILD) /usr/bin/python3 tools/bench-hw
 
+# The sip kernel's ABI call, message round trip and SIP create+start+exit+wait (user/sip/sipbench.c).
+bench-sip: deps all
+	@BUILD=$(BUILD) /usr/bin/python3 tools/bench-sip
+
 # ---- Editor support ----
 compile_commands.json:
 	bear --output $@ -- $(MAKE) --no-print-directory -B BUILD=$(BUILD)/cc kernels
 
 
-.PHONY: deps qemu qemu-gdb bochs host-tests test bench-boot bench-hw
+.PHONY: deps qemu qemu-gdb bochs host-tests test bench-boot bench-hw bench-sip
