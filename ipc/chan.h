@@ -27,6 +27,7 @@ struct chan_msg {
     uint32_t neps;
     struct endpoint *eps[CHAN_MSG_EPS];
     struct chan_msg *next;                 // queue link (chan.c's)
+    int sent_in;                           // chan.c's: the channel state it was sent in
     uint8_t data[];                        // len bytes
 };
 void chan_msg_free(struct chan_msg *m);
@@ -62,6 +63,12 @@ int chan_select(struct endpoint *const *eps, int n, uint64_t deadline_ns);
 // inside them closed), the peer sees "peer closed", blocked senders on either
 // side wake. Freed once both ends are closed.
 void endpoint_close(struct endpoint *e);
+
+// Keeps e's memory valid across a window in which another thread of its
+// owner might close it (e.g. between a handle-table lookup and a chan_*
+// call); every chan_* call already does this for itself while inside.
+void endpoint_hold(struct endpoint *e);
+void endpoint_release(struct endpoint *e);
 
 // Names for messages: "contract C: state S: message M from R".
 const char *endpoint_state_name(const struct endpoint *e);
