@@ -105,6 +105,9 @@ static void job_main(void *arg) {
     thread_exit(r);
 }
 
+static int blocked_recv(struct kt_job *j);
+static int blocked_select(struct kt_job *j);
+
 static struct thread *job_start(struct kt_job *j) {
     j->done = 0;
     return thread_create("kt-chan", job_main, j);
@@ -227,11 +230,28 @@ static int closed_reader(void) {
     return 0;
 }
 
+// The owner closes an endpoint that another of its threads sleeps in.
+static int closed_under_sleeper(int (*fn)(struct kt_job *)) {
+    struct endpoint *w, *r;
+    KT_CHECK(chan_create(&kt_stream, &w, &r) == 0);
+    struct kt_job j = { .fn = fn, .e = r, .e2 = r };
+    struct thread *t = job_start(&j);
+    KT_CHECK(t != NULL);
+    time_sleep_ns(20 * MS);
+    KT_CHECK(!j.done);
+    endpoint_close(r);
+    KT_CHECK(thread_join(t) == -EBADF);
+    endpoint_close(w);
+    return 0;
+}
+
 KTEST(chan_closed) {
     struct kt_base b;
     KT_CHECK(kt_begin(&b) == 0);
     KT_CHECK(closed_drain() == 0);
     KT_CHECK(closed_reader() == 0);
+    KT_CHECK(closed_under_sleeper(blocked_recv) == 0);
+    KT_CHECK(closed_under_sleeper(blocked_select) == 0);
     return kt_end(&b);
 }
 
@@ -554,5 +574,75 @@ KTEST(chan_intr) {
     endpoint_close(r);
     endpoint_close(w2);
     endpoint_close(r2);
+    return kt_end(&b);
+}
+
+// ---- stress: several senders and receivers (recv and select) on one channel ----
+
+#define STRESS_SENDERS 3
+#define STRESS_N 120
+
+static uint8_t stress_seen[STRESS_SENDERS][STRESS_N];   // times each (sender, seq) arrived
+
+static int stress_sender(struct kt_job *j) {
+    for (int i = 0; i < STRESS_N; i++) {
+        int32_t v[2] = { j->n, i };
+        if (send_data(j->e, v, sizeof v) != 0) return -1;
+        if (i % 16 == 0) thread_yield();
+    }
+    return 0;
+}
+
+// Within one receiver, each sender's numbers must still go up.
+static int stress_note(int32_t *last, const int32_t *v) {
+    if (v[0] < 0 || v[0] >= STRESS_SENDERS || v[1] < 0 || v[1] >= STRESS_N) return -1;
+    if (v[1] <= last[v[0]]) return -1;
+    last[v[0]] = v[1];
+    __atomic_add_fetch(&stress_seen[v[0]][v[1]], 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+// j->n: 0 receives with chan_recv, 1 with chan_select + chan_try_recv.
+static int stress_receiver(struct kt_job *j) {
+    int32_t last[STRESS_SENDERS] = { -1, -1, -1 }, v[2];
+    for (;;) {
+        struct chan_msg *m;
+        const char *why;
+        if (j->n && chan_select(&j->e, 1, UINT64_MAX) != 0) return -1;
+        int r = j->n ? chan_try_recv(j->e, &m, &why) : chan_recv(j->e, &m, &why);
+        if (r == -EPIPE) return 0;
+        if (r == -EAGAIN) continue;               // another receiver took it
+        if (r != 0 || m->len != sizeof v) return -1;
+        memcpy(v, m->data, sizeof v);
+        chan_msg_free(m);
+        if (stress_note(last, v)) return -1;
+    }
+}
+
+static int stress_start(struct kt_job *jobs, int n, int (*fn)(struct kt_job *),
+                        struct endpoint *e, struct thread **ts) {
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (struct kt_job){ .fn = fn, .e = e, .n = i };
+        KT_CHECK((ts[i] = job_start(&jobs[i])) != NULL);
+    }
+    return 0;
+}
+
+KTEST(chan_stress) {
+    struct kt_base b;
+    KT_CHECK(kt_begin(&b) == 0);
+    memset(stress_seen, 0, sizeof stress_seen);
+    struct endpoint *w, *r;
+    KT_CHECK(chan_create(&kt_stream, &w, &r) == 0);
+    struct kt_job sj[STRESS_SENDERS], rj[2];
+    struct thread *st[STRESS_SENDERS], *rt[2];
+    KT_CHECK(stress_start(rj, 2, stress_receiver, r, rt) == 0);
+    KT_CHECK(stress_start(sj, STRESS_SENDERS, stress_sender, w, st) == 0);
+    for (int i = 0; i < STRESS_SENDERS; i++) KT_CHECK(thread_join(st[i]) == 0);
+    endpoint_close(w);
+    for (int i = 0; i < 2; i++) KT_CHECK(thread_join(rt[i]) == 0);
+    for (int s = 0; s < STRESS_SENDERS; s++)
+        for (int i = 0; i < STRESS_N; i++) KT_CHECK(stress_seen[s][i] == 1);
+    endpoint_close(r);
     return kt_end(&b);
 }
