@@ -1,7 +1,7 @@
 """tools/sipc, the SIP install pipeline, and the image check the kernel uses.
 
-sipc builds user/sip/hello.c into a sealed image whose layout, manifest, digest and seal
-are checked here in Python and by grade/host/sip_check (the kernel's proc_sip/image.c on
+sipc builds user/sip/hello.c, linked with the SIP C library (user/sip/lib), into a sealed
+abi=2 image whose layout, manifest, digest and seal are checked here in Python and by grade/host/sip_check (the kernel's proc_sip/image.c on
 the host); changed bytes are refused; a program importing anything outside
 syscall/sip_abi.list, invalid wasm and other bad input are refused with a message naming
 the file and the problem. Format: docs/sip-image.md.
@@ -45,6 +45,12 @@ def sip_check():
     return make(os.path.join(BUILD, "host", "sip_check"))
 
 
+@pytest.fixture(scope="module")
+def hw_gen():
+    """The folder of the generated hw_syscalls.h (hw_abi.h includes it)."""
+    return os.path.dirname(make(os.path.join(BUILD, "gen", "hw_syscalls.h")))
+
+
 @pytest.fixture
 def key(tmp_path):
     path = tmp_path / "seal.key"
@@ -57,15 +63,25 @@ def sipc(src, out, key, *extra):
                 "--build", str(os.path.dirname(out)) + "/obj"] + list(extra))
 
 
-def split_image(data):
-    """-> (manifest dict, object bytes, seal, sealed body) of a TWOSIP1 image."""
+def manifest_lines(data):
+    """The manifest of a TWOSIP1 image as (key, value) pairs, in file order."""
     assert data[:8] == b"TWOSIP1\0"
     mlen, olen = struct.unpack_from("<II", data, 8)
     assert len(data) == 16 + mlen + olen + 32
     text = data[16:16 + mlen].decode()
     assert text.endswith("\n")
-    manifest = dict(line.split("=", 1) for line in text.splitlines())
+    return [tuple(line.split("=", 1)) for line in text.splitlines()]
+
+
+def split_image(data):
+    """-> (manifest dict without the endpoint lines, object bytes, seal, sealed body)."""
+    mlen, olen = struct.unpack_from("<II", data, 8)
+    manifest = dict(kv for kv in manifest_lines(data) if kv[0] != "endpoint")
     return manifest, data[16 + mlen:16 + mlen + olen], data[-32:], data[:-32]
+
+
+def endpoints(data):
+    return [v for k, v in manifest_lines(data) if k == "endpoint"]
 
 
 @pytest.fixture
@@ -79,12 +95,16 @@ def hello(tmp_path, key):
 def test_hello_image_layout_manifest_digest_seal(hello, key, tmp_path):
     manifest, obj, seal, body = split_image(hello.read_bytes())
     assert manifest == {
-        "name": "hello", "module": "hello", "abi": "1", "entry": "Z_helloZ__start",
+        "name": "hello", "module": "hello", "abi": "2", "entry": "Z_helloZ__start",
         "init_module": "Z_hello_init_module", "instantiate": "Z_hello_instantiate",
         "free": "Z_hello_free", "memory": "Z_helloZ_memory",
+        "thread_entry": "Z_helloZ___sip_thread_entry",
+        "stack_pointer": "Z_helloZ___stack_pointer",
         "instance_size": manifest["instance_size"],
         "digest": hashlib.sha256(obj).hexdigest()}
     assert 0 < int(manifest["instance_size"]) < 4096
+    # the library's crt declares stdin and stdout: every SIP's endpoints 0 and 1
+    assert endpoints(hello.read_bytes()) == ["Stream:reader", "Stream:writer"]
     assert seal == hmac.new(key.read_bytes(), body, hashlib.sha256).digest()
     assert obj[:7] == b"\x7fELF\x02\x01\x01"
     assert struct.unpack_from("<HH", obj, 16) == (1, 62)       # ET_REL, x86_64
@@ -102,6 +122,16 @@ def test_kernel_check_accepts_hello(hello, key, sip_check):
     proc = run([sip_check, str(hello), str(key)])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "name=hello\n" in proc.stdout and "entry=Z_helloZ__start\n" in proc.stdout
+    assert "abi=2\n" in proc.stdout and "thread_entry=Z_helloZ___sip_thread_entry\n" in proc.stdout
+
+
+def test_abi2_exports_are_defined_by_the_object(hello, tmp_path):
+    """The kernel calls _start and __sip_thread_entry and swaps __stack_pointer per
+    thread: the wasm module exports them and wasm2c's object defines what the
+    manifest names."""
+    c_text = (tmp_path / "obj" / "hello.c").read_text()
+    for sym in ("Z_helloZ__start", "Z_helloZ___sip_thread_entry", "Z_helloZ___stack_pointer"):
+        assert sym + "(" in c_text, sym
 
 
 @pytest.mark.parametrize("where", ["header", "manifest", "object", "seal"])
@@ -126,34 +156,40 @@ def test_other_key_is_refused(hello, sip_check, tmp_path):
 
 
 BAD_PROGRAMS = {
-    "open": ('__attribute__((import_module("env"), import_name("open")))\n'
-             'int open(const char *path, int flags);\n'
-             'void _start(void) { open("/etc/passwd", 0); }\n',
-             '"env.open", which is not in the kernel ABI'),
+    "open": ('__attribute__((import_module("env"), import_name("open_file")))\n'
+             'int open_file(const char *path, int flags);\n'
+             'int main(void) { return open_file("/etc/passwd", 0); }\n',
+             '"env.open_file", which is not in the kernel ABI'),
     "undefined": ('int launch_missiles(void);\n'
-                  'void _start(void) { launch_missiles(); }\n',
+                  'int main(void) { return launch_missiles(); }\n',
                   '"env.launch_missiles", which is not in the kernel ABI'),
+    # hw-only calls are declared (unistd.h) but the SIP C library does not define them:
+    # the closed API refuses the program at install, naming the call.
+    "fork": ('#include <unistd.h>\nint main(void) { return fork(); }\n',
+             '"env.fork", which is not in the kernel ABI'),
+    "pipe": ('#include <unistd.h>\nint main(void) { int p[2]; return pipe(p); }\n',
+             '"env.pipe", which is not in the kernel ABI'),
     "wasi": ('__attribute__((import_module("wasi_snapshot_preview1"), import_name("fd_write")))\n'
              'int fd_write(int, int, int, int);\n'
-             'void _start(void) { fd_write(1, 0, 0, 0); }\n',
+             'int main(void) { return fd_write(1, 0, 0, 0); }\n',
              '"wasi_snapshot_preview1.fd_write"'),
-    "signature": ('__attribute__((import_module("env"), import_name("sip_print")))\n'
-                  'long long sip_print(long long p);\n'
-                  'void _start(void) { sip_print(0); }\n',
-                  'but the kernel ABI has (i32, i32) -> i32'),
-    "nostart": ('#include <sip.h>\nvoid main2(void) { sip_exit(0); }\n',
-                'no exported function _start'),
-    "syntax": ('void _start(void) { this is not C }\n', 'clang --target=wasm32 failed'),
+    "signature": ('__attribute__((import_module("env"), import_name("sip_kill")))\n'
+                  'long long sip_kill(long long p);\n'
+                  'int main(void) { return (int)sip_kill(0); }\n',
+                  'but the kernel ABI has (i32) -> i32'),
+    "nomain": ('#include <sip.h>\nvoid main2(void) { sip_exit(0); }\n',
+               'the program defines no main function'),
+    "syntax": ('int main(void) { this is not C }\n', 'clang --target=wasm32 failed'),
 }
 
 
 @pytest.mark.parametrize("case", sorted(BAD_PROGRAMS))
-def test_bad_program_is_refused(case, tmp_path, key):
+def test_bad_program_is_refused(case, tmp_path, key, hw_gen):
     text, message = BAD_PROGRAMS[case]
     src = tmp_path / f"bad_{case}.c"
     src.write_text(text)
     out = tmp_path / f"bad_{case}.sip"
-    proc = sipc(src, out, key)
+    proc = sipc(src, out, key, "-I", hw_gen)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stderr.startswith(f"sipc: {src}: "), proc.stderr
     assert message in proc.stderr, proc.stderr
@@ -197,7 +233,7 @@ def test_folder_program(tmp_path, key):
     prog = tmp_path / "two"
     prog.mkdir()
     (prog / "main.c").write_text('#include <sip.h>\nint twice(int);\n'
-                                 'void _start(void) { sip_exit(twice(21)); }\n')
+                                 'int main(void) { return twice(21); }\n')
     (prog / "twice.c").write_text("int twice(int x) { return 2 * x; }\n")
     out = tmp_path / "two.sip"
     proc = sipc(prog, out, key)
@@ -220,27 +256,59 @@ def test_make_puts_sealed_images_in_the_sip_initrd(sip_check):
         assert ", ".join(f"0x{b:02x}" for b in key) in f.read()
 
 
-def test_endpoints_from_source_and_options(tmp_path, key):
-    contracts = tmp_path / "contracts"
-    contracts.mkdir()
-    (contracts / "Stdio.contract").write_text("contract Stdio {}\n")
+@pytest.fixture
+def contracts(tmp_path):
+    """A contracts folder with Stream (the library's stdin/stdout) and Stdio."""
+    folder = tmp_path / "contracts"
+    folder.mkdir()
+    (folder / "Stream.contract").write_text(
+        open(os.path.join(ROOT, "ipc", "contracts", "Stream.contract")).read())
+    (folder / "Stdio.contract").write_text("contract Stdio\nroles  exp imp  # two roles\n")
+    return folder
+
+
+def test_endpoints_from_library_source_and_options(tmp_path, key, contracts):
     src = tmp_path / "ep.c"
     src.write_text('#include <sip.h>\n// sip: endpoint=Stdio:exp\n'
-                   'void _start(void) { sip_exit(0); }\n')
+                   'int main(void) { return 0; }\n')
     out = tmp_path / "ep.sip"
     proc = sipc(src, out, key, "--contracts", str(contracts), "--endpoint", "Stdio:imp")
     assert proc.returncode == 0, proc.stderr
-    lines = out.read_bytes()[16:].split(b"\x7fELF")[0].decode().splitlines()
-    assert lines[-2:] == ["endpoint=Stdio:exp", "endpoint=Stdio:imp"]
+    assert endpoints(out.read_bytes()) == ["Stream:reader", "Stream:writer",
+                                           "Stdio:exp", "Stdio:imp"]
 
 
-def test_unknown_contract_is_refused(tmp_path, key):
+def test_unknown_contract_is_refused(tmp_path, key, contracts):
     src = tmp_path / "ep.c"
     src.write_text('#include <sip.h>\n// sip: endpoint=Nosuch:exp\n'
-                   'void _start(void) { sip_exit(0); }\n')
-    proc = sipc(src, tmp_path / "ep.sip", key, "--contracts", str(tmp_path))
+                   'int main(void) { return 0; }\n')
+    proc = sipc(src, tmp_path / "ep.sip", key, "--contracts", str(contracts))
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"sipc: {src}: endpoint 'Nosuch:exp': unknown contract Nosuch")
+
+
+def test_unknown_role_is_refused(tmp_path, key, contracts):
+    src = tmp_path / "ep.c"
+    src.write_text('#include <sip.h>\n// sip: endpoint=Stdio:server\n'
+                   'int main(void) { return 0; }\n')
+    proc = sipc(src, tmp_path / "ep.sip", key, "--contracts", str(contracts))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"sipc: {src}: endpoint 'Stdio:server': contract Stdio "
+                                  "has no role server (its roles: exp imp)"), proc.stderr
+    assert not (tmp_path / "ep.sip").exists()
+
+
+def test_wasm_without_the_thread_entry_is_refused(tmp_path, key):
+    """A module built elsewhere must follow the abi 2 entry convention too."""
+    types = b"\x01\x60\x00\x00"                            # one type: () -> ()
+    funcs = b"\x01\x00"                                      # one function of it
+    exports = b"\x01\x06_start\x00\x00"                      # _start = function 0
+    code = b"\x01\x02\x00\x0b"                               # its body: end
+    wasm = tmp_path / "old.wasm"
+    wasm.write_bytes(wasm_module((1, types), (3, funcs), (7, exports), (10, code)))
+    proc = sipc(wasm, tmp_path / "old.sip", key)
+    assert proc.returncode == 1
+    assert "no exported function __sip_thread_entry" in proc.stderr, proc.stderr
 
 
 def test_intermediate_files_never_overwrite_the_source(tmp_path, key):

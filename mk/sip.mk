@@ -34,26 +34,39 @@ $(SIP_KEY_H): $(SIP_KEY)
 $(call obj_of,$(BUILD)/sip,$(sip_SRC)): | $(SIP_KEY_H)
 
 # Programs: user/sip/*.c and user/sip/*/ (include/ and lib/ are not programs).
+# Each is linked with the SIP C library (user/sip/lib/*.c) by sipc.
 SIP_PROG_FILES := $(sort $(wildcard user/sip/*.c))
 SIP_PROG_DIRS := $(filter-out user/sip/include user/sip/lib, \
     $(patsubst %/,%,$(sort $(wildcard user/sip/*/))))
 SIP_PROG_NAMES := $(notdir $(basename $(SIP_PROG_FILES)) $(SIP_PROG_DIRS))
 SIP_IMAGES := $(patsubst %,$(SIP_ROOT)/%.sip,$(SIP_PROG_NAMES))
-SIP_DEPS := $(SIPC) $(SIP_KEY) syscall/sip_abi.list mk/sip.mk \
-    $(wildcard user/sip/include/*.h proc_sip/include/*.h)
+# Every image depends on the tools, the ABI, the library and the contracts;
+# the headers and sources each one included (a wrapper's user/hw/NAME.c too)
+# come from the .d file sipc writes beside it (--deps). hw_abi.h includes the
+# generated hw_syscalls.h (the hw prototypes: a SIP calling a hw-only one,
+# e.g. fork, is refused by sipc's import check).
+SIP_DEPS := $(SIPC) $(SIP_KEY) syscall/sip_abi.list mk/sip.mk $(HW_GEN) \
+    $(wildcard user/sip/lib/*.c user/sip/lib/*.h ipc/contracts/*.contract)
+# The contract headers (<contracts/NAME.h>) come from mk/contracts.mk, which
+# GNUmakefile includes after this file: $$(...) with .SECONDEXPANSION reads
+# CONTRACT_HEADERS when the rule is used, not now.
+.SECONDEXPANSION:
+SIPC_FLAGS = --key $(SIP_KEY) --cc $(CC) --build $(SIP_OBJDIR) -I $(GEN) \
+    $(if $(CONTRACT_GEN_DIR),-I $(CONTRACT_GEN_DIR))
 
 .PHONY: sip-programs
 sip-programs: $(SIP_IMAGES)
 
-$(SIP_ROOT)/%.sip: user/sip/%.c $(SIP_DEPS)
+$(SIP_ROOT)/%.sip: user/sip/%.c $(SIP_DEPS) $$(CONTRACT_HEADERS)
 	$(call say,SIPC,$<)
-	$(Q)$(PYTHON) $(SIPC) $< -o $@ --key $(SIP_KEY) --cc $(CC) --build $(SIP_OBJDIR)
+	$(Q)$(PYTHON) $(SIPC) $< -o $@ $(SIPC_FLAGS) --deps $(SIP_OBJDIR)/$*.d
 define sip_dir_rule
-$(SIP_ROOT)/$(notdir $(1)).sip: $(wildcard $(1)/*.c $(1)/*.h) $(SIP_DEPS)
+$(SIP_ROOT)/$(notdir $(1)).sip: $(wildcard $(1)/*.c $(1)/*.h) $(SIP_DEPS) $$$$(CONTRACT_HEADERS)
 	$$(call say,SIPC,$(1))
-	$$(Q)$$(PYTHON) $$(SIPC) $(1) -o $$@ --key $$(SIP_KEY) --cc $$(CC) --build $$(SIP_OBJDIR)
+	$$(Q)$$(PYTHON) $$(SIPC) $(1) -o $$@ $$(SIPC_FLAGS) --deps $(SIP_OBJDIR)/$(notdir $(1)).d
 endef
 $(foreach d,$(SIP_PROG_DIRS),$(eval $(call sip_dir_rule,$(d))))
+-include $(patsubst %,$(SIP_OBJDIR)/%.d,$(SIP_PROG_NAMES))
 
 # The sip initrd carries every image; as in mk/user.mk the list of names is a
 # prerequisite, so a removed program also leaves rootfs/ and the next initrd.

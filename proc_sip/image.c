@@ -24,6 +24,8 @@ static const struct key KEYS[] = {
     { "instantiate",   K_SYM,      FIELD(instantiate) },
     { "free",          K_SYM,      FIELD(free) },
     { "memory",        K_SYM,      FIELD(memory) },
+    { "thread_entry",  K_SYM,      FIELD(thread_entry) },
+    { "stack_pointer", K_SYM,      FIELD(stack_pointer) },
     { "instance_size", K_SIZE,     FIELD(instance_size) },
     { "digest",        K_DIGEST,   FIELD(digest) },
     { "endpoint",      K_ENDPOINT, 0, 0 },
@@ -163,7 +165,7 @@ static int store_value(struct sip_image *img, const struct key *k,
         return img->instance_size ? 0 : fail(err, "manifest: bad instance_size");
     case K_ABI:
         img->abi = parse_u32(v, n, 0xffffffffu);
-        return img->abi == SIP_ABI_VERSION ? 0 : fail(err, "manifest: abi is not 1");
+        return img->abi == SIP_ABI_VERSION ? 0 : fail(err, "manifest: abi is not 2 (rebuild the image with this tree's sipc)");
     case K_DIGEST:
         return parse_digest(v, n, img->digest) ? 0
                : fail(err, "manifest: digest is not 64 lowercase hex digits");

@@ -17,7 +17,7 @@
 #define SIP_SYM_MAX        64             // symbols and endpoints: 63 chars + NUL
 #define SIP_INSTANCE_MAX   (1u << 20)
 #define SIP_ENDPOINTS_MAX  8
-#define SIP_ABI_VERSION    1
+#define SIP_ABI_VERSION    2              // images of another ABI are refused
 
 struct sip_image {
     const uint8_t *manifest;              // into the caller's buffer

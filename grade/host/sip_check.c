@@ -18,9 +18,10 @@ static long read_file(const char *path, uint8_t *buf, size_t cap) {
 
 static void print_image(const struct sip_image *img) {
     printf("name=%s\nmodule=%s\nabi=%u\nentry=%s\ninit_module=%s\ninstantiate=%s\n"
-           "free=%s\nmemory=%s\ninstance_size=%u\ndigest=",
+           "free=%s\nmemory=%s\nthread_entry=%s\nstack_pointer=%s\ninstance_size=%u\ndigest=",
            img->name, img->module, img->abi, img->entry, img->init_module,
-           img->instantiate, img->free, img->memory, img->instance_size);
+           img->instantiate, img->free, img->memory, img->thread_entry, img->stack_pointer,
+           img->instance_size);
     for (int i = 0; i < 32; i++)
         printf("%02x", img->digest[i]);
     printf("\n");

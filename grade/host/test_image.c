@@ -36,10 +36,11 @@ static size_t valid_manifest(char *m, size_t cap, const char *extra) {
     char hex[65];
     digest_hex(hex);
     return (size_t)snprintf(m, cap,
-        "name=hello\nmodule=hello\nabi=1\nentry=Z_helloZ__start\n"
+        "name=hello\nmodule=hello\nabi=2\nentry=Z_helloZ__start\n"
         "init_module=Z_hello_init_module\ninstantiate=Z_hello_instantiate\n"
-        "free=Z_hello_free\nmemory=Z_helloZ_memory\ninstance_size=40\n"
-        "digest=%s\n%s", hex, extra);
+        "free=Z_hello_free\nmemory=Z_helloZ_memory\n"
+        "thread_entry=Z_helloZ___sip_thread_entry\nstack_pointer=Z_helloZ___stack_pointer\n"
+        "instance_size=40\ndigest=%s\n%s", hex, extra);
 }
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -88,7 +89,9 @@ static void test_valid(void) {
     CHECK(strcmp(img.instantiate, "Z_hello_instantiate") == 0);
     CHECK(strcmp(img.init_module, "Z_hello_init_module") == 0);
     CHECK(strcmp(img.free, "Z_hello_free") == 0 && strcmp(img.memory, "Z_helloZ_memory") == 0);
-    CHECK(img.instance_size == 40 && img.abi == 1);
+    CHECK(strcmp(img.thread_entry, "Z_helloZ___sip_thread_entry") == 0);
+    CHECK(strcmp(img.stack_pointer, "Z_helloZ___stack_pointer") == 0);
+    CHECK(img.instance_size == 40 && img.abi == 2);
     CHECK(img.object == file + 16 + img.manifest_len && img.object_len == sizeof object);
     CHECK(img.nendpoints == 1 && strcmp(img.endpoint[0], "Stdio:exp") == 0);
 }
@@ -139,7 +142,8 @@ static void test_layout(void) {
 
 static const struct { const char *name, *extra, *want; } BAD_EXTRA[] = {
     { "unknown key", "color=red\n", "unknown key" },
-    { "duplicate key", "abi=1\n", "twice" },
+    { "duplicate key", "abi=2\n", "twice" },
+    { "duplicate thread_entry", "thread_entry=x\n", "twice" },
     { "line without =", "abi\n", "without '='" },
     { "space in a line", "endpoint=A :b\n", "printable" },
     { "blank line", "\n", "without '='" },
@@ -152,9 +156,10 @@ static const struct { const char *name, *extra, *want; } BAD_EXTRA[] = {
 
 // Manifests built from scratch; {D} stands for the right digest.
 static const struct { const char *name, *text, *want; } BAD_MANIFEST[] = {
-    { "missing key", "name=hello\nmodule=hello\nabi=1\n", "missing" },
+    { "missing key", "name=hello\nmodule=hello\nabi=2\n", "missing" },
     { "no final newline", "name=hello", "newline" },
-    { "abi 2", "abi=2\n", "abi" },
+    { "abi 1 (an image of the first ABI)", "abi=1\n", "abi is not 2" },
+    { "abi 3", "abi=3\n", "abi is not 2" },
     { "uppercase name", "name=Hello\n", "name/module" },
     { "name starting with digit", "name=1x\n", "name/module" },
     { "name too long", "name=abcdefghijabcdefghijabcdefghijab\n", "name/module" },
@@ -181,6 +186,23 @@ static void test_manifest(void) {
     memcpy(m + 5, "world", 5);          // name=world, module=hello
     build(m, n, KEY);
     refused("module differs from name", "module differs");
+}
+
+// The abi 2 keys are required: a manifest without one of them is refused.
+static void test_abi2_keys_required(void) {
+    static const char *const keys[] = { "thread_entry=", "stack_pointer=" };
+    for (int i = 0; i < 2; i++) {
+        char m[2048], out[2048];
+        size_t n = valid_manifest(m, sizeof m, ""), k = 0;
+        char *line = strstr(m, keys[i]), *end = strchr(line, '\n') + 1;
+        memcpy(out, m, (size_t)(line - m));
+        k = (size_t)(line - m);
+        memcpy(out + k, end, n - (size_t)(end - m));
+        k += n - (size_t)(end - m);
+        build(out, k, KEY);
+        check_named(keys[i], parse() && strstr(parse(), "missing"), "got %s",
+                    parse() ? parse() : "accepted");
+    }
 }
 
 static void test_object(void) {
@@ -211,6 +233,7 @@ int main(void) {
     test_every_flip();
     test_layout();
     test_manifest();
+    test_abi2_keys_required();
     test_object();
     return check_summary();
 }

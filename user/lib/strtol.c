@@ -64,8 +64,14 @@ unsigned long long strtoull(const char *s, char **end, int base) {
     return neg ? 0ull - v : v;                      // C says "-1" is ULLONG_MAX
 }
 
+// long is 64 bits on x86_64 (hw) but 32 on wasm32 (a SIP): clamp to its own range.
 long strtol(const char *s, char **end, int base) {
-    return (long)strtoll(s, end, base);             // long is long long on x86_64
+    long long v = strtoll(s, end, base);
+    if ((long)v != v) {
+        errno = ERANGE;
+        return v < 0 ? -__LONG_MAX__ - 1 : __LONG_MAX__;
+    }
+    return (long)v;
 }
 
 unsigned long strtoul(const char *s, char **end, int base) {
