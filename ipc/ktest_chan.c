@@ -646,3 +646,44 @@ KTEST(chan_stress) {
     endpoint_close(r);
     return kt_end(&b);
 }
+
+// ---- unrecv: a message put back comes out again, in order, endpoints intact ----
+
+static struct chan_msg *take(struct endpoint *e) {
+    struct chan_msg *m;
+    const char *why;
+    return chan_try_recv(e, &m, &why) == 0 ? m : NULL;
+}
+
+// Back onto a closed endpoint (held, so still memory): freed with what it carries.
+static int unrecv_closed(struct endpoint *g, struct endpoint *tk, struct endpoint *w) {
+    struct chan_msg *m = take(tk);
+    KT_CHECK(m && m->tag == 1 && m->eps[0] == w);
+    endpoint_hold(tk);
+    endpoint_close(tk);
+    endpoint_close(g);
+    size_t eps = chan_endpoints_alive();
+    chan_unrecv(tk, m);                               // closes w: its channel is gone
+    KT_CHECK(chan_endpoints_alive() == eps - 2);
+    endpoint_release(tk);                             // and now tk's
+    KT_CHECK(chan_endpoints_alive() == eps - 4);
+    return 0;
+}
+
+KTEST(chan_unrecv) {
+    struct kt_base b;
+    KT_CHECK(kt_begin(&b) == 0);
+    struct endpoint *g, *tk, *w, *r;
+    KT_CHECK(chan_create(&kt_carry, &g, &tk) == 0);
+    KT_CHECK(chan_create(&kt_stream, &w, &r) == 0);
+    KT_CHECK(give(g, 0, r) == 0 && give(g, 1, w) == 0);
+    struct chan_msg *m = take(tk);
+    KT_CHECK(m && m->tag == 0 && m->eps[0] == r);
+    chan_unrecv(tk, m);
+    KT_CHECK(give(g, 1, r) == -EINVAL);               // in flight again: nobody's to give
+    struct chan_msg *again = take(tk);
+    KT_CHECK(again == m && m->eps[0] == r);
+    chan_msg_free(m);                                 // closes r
+    KT_CHECK(unrecv_closed(g, tk, w) == 0);
+    return kt_end(&b);
+}
