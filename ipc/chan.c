@@ -391,10 +391,11 @@ static int take_locked(struct endpoint *e, struct chan_msg **out, const char **w
     if (!e->head) e->tail = NULL;
     e->count--;
     m->next = NULL;
-    for (uint32_t i = 0; i < m->neps; i++) {
-        m->eps[i]->in_flight = false;
-        m->eps[i]->carrier = NULL;
-    }
+    for (uint32_t i = 0; i < m->neps; i++)
+        if (m->eps[i]) {                       // NULL: taken before a chan_unrecv
+            m->eps[i]->in_flight = false;
+            m->eps[i]->carrier = NULL;
+        }
     waitq_wake_all(&e->space);                 // room for a blocked sender
     *out = m;
     return 0;
