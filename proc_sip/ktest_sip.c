@@ -3,6 +3,8 @@
 // symbol. What varies is the relocation type, the symbol and the length.
 #include "proc_sip/sip.h"
 #include "mm/mm.h"
+#include "ipc/chan.h"
+#include "syscall/errno_list.h"
 
 struct tiny_obj {
     uint8_t ehdr[64];
@@ -74,16 +76,123 @@ KTEST(sip_loader) {
 }
 
 // hello runs three times (the first loads it); the later runs give back every
-// frame they took: linear memory, stack, tables, instance.
+// frame and every heap page they took: linear memory, stacks, tables,
+// instance, the struct sip, its thread.
 KTEST(sip_run_frees) {
-    size_t before = 0;
+    size_t frames = 0, heap = 0;
+    int alive = sip_alive_count();
     for (int i = 0; i < 3; i++) {
-        struct sip *s = sip_spawn("hello");
+        int err = 0;
+        struct sip *s = sip_create("hello", "hello", 6, NULL, 0, NULL, &err);
         KT_CHECK(s != NULL);
         KT_CHECK(sip_wait(s) == 0);
         kheap_trim();
-        if (i == 1) before = frame_free_count();
-        if (i == 2) KT_CHECK(frame_free_count() == before);
+        if (i == 1) { frames = frame_free_count(); heap = kheap_pages(); }
+        if (i == 2) KT_CHECK(frame_free_count() == frames && kheap_pages() == heap);
     }
+    KT_CHECK(sip_alive_count() == alive);
+    return 0;
+}
+
+// ---- FIXED CODE: after a SIP is loaded, no page of the kernel's address
+// space is both writable and executable, and the code area holds code pages
+// (R-X) and data pages (NX) only. Walks the real page tables of the upper half.
+struct wx_walk {
+    uint64_t wx_pages;           // writable and executable: must be 0
+    uint64_t first_wx;
+    uint64_t code_rx, code_w;    // in the code area: R-X pages, writable pages (all NX)
+};
+
+static void wx_leaf(struct wx_walk *w, uint64_t va, uint64_t pages, bool writable, bool nx) {
+    if (writable && !nx) {
+        if (!w->wx_pages) w->first_wx = va;
+        w->wx_pages += pages;
+    }
+    if (sip_code_contains(va)) {
+        if (!writable && !nx) w->code_rx += pages;
+        if (writable) w->code_w += pages;
+    }
+}
+
+// Level 3 = PML4 ... 0 = PT. A leaf's rights: W needs W at every level, NX at any.
+static void wx_table(struct wx_walk *w, const pte_t *t, int level, uint64_t base, bool wr, bool nx) {
+    for (int i = 0; i < 512; i++) {
+        pte_t e = t[i];
+        if (level == 3 && i < 256) continue;          // the lower half: no process here
+        if (!(e & PTE_P)) continue;
+        uint64_t va = base + ((uint64_t)i << (12 + 9 * level));
+        if (level == 3) va |= 0xFFFF000000000000ull;
+        bool w2 = wr && (e & PTE_W), nx2 = nx || (e & PTE_NX);
+        if (level == 0 || (e & PTE_PS))
+            wx_leaf(w, va, 1ull << (9 * level), w2, nx2);
+        else
+            wx_table(w, phys_to_virt(e & PTE_ADDR_MASK), level - 1, va, w2, nx2);
+    }
+}
+
+KTEST(sip_fixed_code) {
+    struct sip *s = sip_spawn("hello");               // loads its code (once)
+    KT_CHECK(s != NULL);
+    KT_CHECK(sip_wait(s) == 0);
+    struct wx_walk w = { 0 };
+    wx_table(&w, vm_kernel_space()->pml4, 3, 0, true, false);
+    if (w.wx_pages) kprintf("  %lu W+X pages, the first at 0x%lx\n", w.wx_pages, w.first_wx);
+    KT_CHECK(w.wx_pages == 0);
+    KT_CHECK(w.code_rx > 0);                          // hello's code, R-X
+    KT_CHECK(!sip_code_contains(0) && !sip_code_contains((uint64_t)&ktest_fn_sip_fixed_code));
+    return 0;
+}
+
+// The ABI table lists only the ABI and the runtime: every name is an
+// Z_envZ_sip_* function, a wasm_rt_* runtime entry or mem*; none twice.
+KTEST(sip_abi_table) {
+    int n = 0, abi = 0;
+    for (const struct sip_ksym *k = sip_abi_symbols; k->name; k++, n++) {
+        const char *nm = k->name;
+        bool ok = strncmp(nm, "Z_envZ_sip_", 11) == 0 || strncmp(nm, "wasm_rt_", 8) == 0 ||
+                  !strcmp(nm, "memcpy") || !strcmp(nm, "memmove") || !strcmp(nm, "memset") ||
+                  !strcmp(nm, "memcmp");
+        if (!ok) kprintf("  unexpected symbol %s\n", nm);
+        KT_CHECK(ok && k->addr);
+        abi += strncmp(nm, "Z_envZ_", 7) == 0;
+        for (const struct sip_ksym *j = sip_abi_symbols; j < k; j++) KT_CHECK(strcmp(j->name, nm) != 0);
+    }
+    KT_CHECK(abi == 24);                              // the lines of syscall/sip_abi.list
+    return 0;
+}
+
+// The handle table: add up to 64, -EMFILE after; get, take, close; lend and
+// return keep the number; busy defers a close; nothing leaks.
+KTEST(sip_handles) {
+    const struct contract *c = contract_find("Stream");
+    KT_CHECK(c != NULL);
+    size_t alive = chan_endpoints_alive();
+    struct sip *s = kzalloc(sizeof *s);
+    KT_CHECK(s != NULL);
+    spin_init(&s->lock, "ktest sip");
+    struct endpoint *a, *b;
+    for (int i = 0; i < SIP_MAX_HANDLES / 2; i++) {
+        KT_CHECK(chan_create(c, &a, &b) == 0);
+        KT_CHECK(sip_handle_add(s, a) == 2 * i && sip_handle_add(s, b) == 2 * i + 1);
+    }
+    KT_CHECK(chan_create(c, &a, &b) == 0);
+    KT_CHECK(sip_handle_add(s, a) == -EMFILE);        // full
+    KT_CHECK(sip_handle_close(s, 5) == 0 && sip_handle_close(s, 5) == -EBADF);
+    KT_CHECK(sip_handle_get(s, 5) == NULL && sip_handle_get(s, 64) == NULL && sip_handle_get(s, -1) == NULL);
+    KT_CHECK(sip_handle_add(s, a) == 5);              // the lowest free one
+    KT_CHECK(sip_handle_take(s, 5) == a && sip_handle_get(s, 5) == NULL);
+    KT_CHECK(sip_handle_lend(s, 6) != NULL && sip_handle_get(s, 6) == NULL);
+    KT_CHECK(sip_handle_add(s, a) == 5);              // 6 is lent: not free
+    KT_CHECK(sip_handle_add(s, b) == -EMFILE);
+    sip_handle_return(s, 6);
+    KT_CHECK(sip_handle_get(s, 6) != NULL);
+    KT_CHECK(sip_handle_use(s, 7) != NULL);
+    KT_CHECK(sip_handle_close(s, 7) == 0 && sip_handle_get(s, 7) == NULL);
+    KT_CHECK(sip_handle_add(s, b) == -EMFILE);        // 7 closes when its user is done
+    sip_handle_put(s, 7);
+    KT_CHECK(sip_handle_add(s, b) == 7);
+    sip_handles_close_all(s);
+    kfree(s);
+    KT_CHECK(chan_endpoints_alive() == alive);
     return 0;
 }

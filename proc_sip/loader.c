@@ -17,6 +17,12 @@
 static uint64_t code_area_next = CODE_AREA_BASE;
 static struct spinlock code_area_lock = SPINLOCK_INIT("sip code area");
 
+// Inside code loaded so far (read without the lock: the area only grows, and
+// an interrupted rip inside it was loaded before it ran).
+bool sip_code_contains(uint64_t addr) {
+    return addr >= CODE_AREA_BASE && addr < __atomic_load_n(&code_area_next, __ATOMIC_ACQUIRE);
+}
+
 // ---- ELF64: the structures are kern/elf64.h's, shared with hw's exec ----
 
 #define SHT_SYMTAB 2

@@ -7,6 +7,8 @@
 #include "proc_sip/sip.h"
 #include "proc_sip/sip_source.h"
 #include "mm/mm.h"
+#include "ipc/chan.h"
+#include "syscall/errno_list.h"
 
 struct sip_module {
     char name[32];
@@ -14,7 +16,12 @@ struct sip_module {
     void (*init_module)(void);
     void (*instantiate)(void *instance, void *env);
     void (*entry)(void *instance);
+    // abi 2: threads. NULL when the manifest names none (sip_thread_create: -EINVAL).
+    void (*thread_entry)(void *instance, uint32_t fn, uint32_t arg);
+    uint32_t *(*stack_pointer)(void *instance);
     size_t instance_size;
+    int nendpoints;              // its manifest's endpoint=CONTRACT:ROLE lines, in order
+    char endpoint[SIP_ENDPOINTS_MAX][SIP_SYM_MAX];
 };
 
 #define MAX_SIP_MODULES 32
@@ -22,9 +29,23 @@ static struct sip_module modules[MAX_SIP_MODULES];
 static int nmodules;
 static struct spinlock modules_lock = SPINLOCK_INIT("sip modules");
 static int next_sip_id = 1;
+static int sips_alive;
 
 struct sip *sip_current(void) {
     return thread_current()->owner;
+}
+
+int sip_alive_count(void) {
+    return __atomic_load_n(&sips_alive, __ATOMIC_RELAXED);
+}
+
+// An optional symbol (an empty manifest value): 0 and *addr = 0.
+static int bind_optional(const struct sip_image *src, const struct sip_code *c,
+                         const char *sym, uint64_t *addr) {
+    *addr = 0;
+    if (!sym[0]) return 0;
+    *addr = sip_object_symbol(src->object, src->object_len, c, sym);
+    return *addr ? 0 : -1;
 }
 
 // The symbols the manifest names, looked up in the freshly loaded object.
@@ -33,13 +54,20 @@ static int bind_symbols(struct sip_module *m, const struct sip_image *src, const
     uint64_t init = sip_object_symbol(o, src->object_len, &m->code, src->init_module);
     uint64_t inst = sip_object_symbol(o, src->object_len, &m->code, src->instantiate);
     uint64_t entry = sip_object_symbol(o, src->object_len, &m->code, src->entry);
-    if (!init || !inst || !entry) {
+    uint64_t te, sp;
+    if (!init || !inst || !entry || bind_optional(src, &m->code, src->thread_entry, &te) < 0 ||
+        bind_optional(src, &m->code, src->stack_pointer, &sp) < 0) {
         *err = "the manifest names a function the object does not define";
         return -1;
     }
     m->init_module = (void (*)(void))init;
     m->instantiate = (void (*)(void *, void *))inst;
     m->entry = (void (*)(void *))entry;
+    m->thread_entry = (void (*)(void *, uint32_t, uint32_t))te;
+    m->stack_pointer = (uint32_t *(*)(void *))sp;
+    m->nendpoints = src->nendpoints;
+    for (int i = 0; i < src->nendpoints && i < SIP_ENDPOINTS_MAX; i++)
+        strlcpy(m->endpoint[i], src->endpoint[i], SIP_SYM_MAX);
     return 0;
 }
 
@@ -49,16 +77,23 @@ static struct sip_module *module_find(const char *name) {
     return NULL;
 }
 
-// The loaded module NAME, loading it on first use. NULL after a message.
-static struct sip_module *module_get(const char *name) {
+// The loaded module NAME, loading it on first use. NULL and *errno_out:
+// -ENOENT (no such image; printed only if 'say_missing') or -ENOEXEC (refused,
+// printed as `sip: sip/NAME.sip: PROBLEM`).
+static struct sip_module *module_get(const char *name, bool say_missing, int *errno_out) {
     static struct sip_image src;     // big: not on the stack; used under modules_lock
     const char *err;
     uint8_t *obj = NULL;
     spin_lock(&modules_lock);
     struct sip_module *m = module_find(name);
     if (m) { spin_unlock(&modules_lock); return m; }
+    *errno_out = -ENOEXEC;
     if (nmodules == MAX_SIP_MODULES) { err = "too many loaded images"; goto refuse; }
-    if (sip_source_open(name, &src, &err) < 0) goto refuse;
+    if (sip_source_open(name, &src, &err) < 0) {
+        if (strcmp(err, "no such image") == 0 || strncmp(err, "not a SIP name", 14) == 0)
+            *errno_out = -ENOENT;
+        goto refuse;
+    }
     // The object sits unaligned inside the image: the loader reads an aligned copy.
     if (!(obj = kmalloc(src.object_len))) { err = "out of memory"; goto refuse; }
     memcpy(obj, src.object, src.object_len);
@@ -76,83 +111,177 @@ static struct sip_module *module_get(const char *name) {
 refuse:
     spin_unlock(&modules_lock);
     kfree(obj);
-    kprintf("sip: %s: %s\n", sip_source_path(name), err);
+    if (*errno_out != -ENOENT || say_missing)
+        kprintf("sip: %s: %s\n", sip_source_path(name), err);
     return NULL;
 }
 
-// Runs on the SIP's own thread: everything the SIP's code does happens here.
+// Runs on the SIP's main thread, on its own stack: everything the SIP's
+// code does starts here.
 static void run_wasm(void *arg) {
     struct sip *s = arg;
     s->instance = kzalloc(s->mod->instance_size);
     if (!s->instance) sip_trap_current("no memory for the instance");
     s->mod->init_module();       // idempotent: registers the module's types
     s->mod->instantiate(s->instance, s);
+    // The __stack_pointer global, which variant_thread_switch swaps per thread.
+    if (s->mod->stack_pointer) {
+        uint32_t *sp = s->mod->stack_pointer(s->instance);
+        s->threads[0].sp = *sp;
+        __atomic_store_n(&s->stack_pointer, sp, __ATOMIC_RELEASE);
+    }
     s->mod->entry(s->instance);
 }
 
 static void sip_main(void *arg) {
     struct sip *s = arg;
+    struct sip_thread *st = &s->threads[0];
     wasm_rt_call_stack_depth = 0;
-    if (sip_setjmp(s->exit_jmp) == 0) {
-        uint64_t stack_top = sip_stack_map(s);
+    if (sip_setjmp(st->jmp) == 0) {
+        uint64_t stack_top = sip_stack_map(s, 0);
         if (!stack_top) sip_trap_current("out of memory for its stack");
+        st->stack_mapped = true;
         sip_call_on_stack(run_wasm, s, stack_top);
-        s->status = 0;           // returning from _start is exit(0)
+        sip_end(s, 0, "");       // returning from _start is exit(0)
     }
-    if (s->trap)
-        kprintf("sip %d (%s): trap: %s, killed\n", s->id, s->name, s->trap);
-    else
-        kprintf("sip %d (%s): exited with status %d\n", s->id, s->name, s->status);
+    sip_finish(s);
+}
+
+bool sip_threads_supported(const struct sip *s) {
+    return s->mod->thread_entry && s->stack_pointer;
+}
+
+// On a new thread's own stack (threads.c): the library's __sip_thread_entry.
+void sip_run_thread_entry(struct sip *s, uint32_t fn, uint32_t arg) {
+    s->mod->thread_entry(s->instance, fn, arg);
+}
+
+// Called by sip_finish (kill.c) on the main thread, once every other thread
+// and child is gone: the SIP's memory, code tables and instance go back.
+void sip_free_resources(struct sip *s) {
+    // No thread switch may save into the instance from here on.
+    __atomic_store_n(&s->stack_pointer, NULL, __ATOMIC_RELEASE);
+    sip_handles_close_all(s);
     sip_mem_release(s);
     sip_tables_release(s);
     kfree(s->instance);
     s->instance = NULL;
-    int status = s->status;
-    // From here the thread is no SIP's: sip_wait may free s once we are gone,
-    // and the last switch away must not save into it.
-    thread_current()->owner = NULL;
-    thread_exit(status);
+    kfree(s->args);
+    s->args = NULL;
 }
 
-_Noreturn void sip_exit_current(int status) {
-    struct sip *s = sip_current();
-    KASSERT(s);
-    s->status = status;
-    sip_longjmp(s->exit_jmp, 1);
+// NUL-separated strings: at most SIP_ARGC_MAX of them (a last one may lack its NUL).
+static bool args_ok(const char *args, uint32_t len) {
+    if (len > SIP_ARGS_MAX || (len && !args)) return false;
+    int n = 0;
+    for (uint32_t i = 0; i < len; i++)
+        if (args[i] == '\0' || i == len - 1) n++;
+    return n <= SIP_ARGC_MAX;
 }
 
-_Noreturn void sip_trap_current(const char *what) {
-    struct sip *s = sip_current();
-    KASSERT(s);
-    s->trap = what;
-    s->status = -1;
-    sip_longjmp(s->exit_jmp, 1);
+// eps[i] against the manifest's line i "CONTRACT:ROLE": same contract, same
+// role, or NULL. A SIP spawning must give exactly one per line; the kernel
+// may give fewer or extra NULLs.
+static int endpoints_match(const struct sip_module *m, struct endpoint *const *eps, int neps,
+                           bool strict) {
+    if (neps < 0 || (strict && neps != m->nendpoints)) return -EINVAL;
+    for (int i = 0; i < neps; i++) {
+        if (!eps || !eps[i]) continue;
+        if (i >= m->nendpoints) return -EINVAL;
+        const struct contract *c = endpoint_contract(eps[i]);
+        const char *colon = strchr(m->endpoint[i], ':');
+        size_t clen = colon ? (size_t)(colon - m->endpoint[i]) : 0;
+        if (!colon || strlen(c->name) != clen || strncmp(c->name, m->endpoint[i], clen) != 0 ||
+            contract_role(c, colon + 1) != endpoint_role(eps[i]))
+            return -EINVAL;
+    }
+    return 0;
 }
 
-struct sip *sip_spawn(const char *name) {
-    struct sip_module *m = module_get(name);
-    if (!m) return NULL;
+static struct sip *sip_new(struct sip_module *m, const char *name) {
     struct sip *s = kzalloc(sizeof *s);
     if (!s) return NULL;
     s->mod = m;
     s->mem_slot = -1;
     strlcpy(s->name, name, sizeof s->name);
+    spin_init(&s->lock, "sip");
+    waitq_init(&s->thread_q, "sip threads");
+    waitq_init(&s->end_q, "sip end");
+    for (int i = 0; i < SIP_MAX_THREADS; i++) waitq_init(&s->threads[i].futex_q, "sip futex");
+    s->next_tid = 2;
     s->id = __atomic_fetch_add(&next_sip_id, 1, __ATOMIC_RELAXED);
-    if (sip_window_reserve(s) < 0) {
-        kprintf("sip: %s: too many SIPs (no memory window free)\n", name);
-        kfree(s);
-        return NULL;
+    return s;
+}
+
+static void sip_delete(struct sip *s) {
+    if (s->mem_slot >= 0) sip_mem_release(s);
+    kfree(s->args);
+    kfree(s);
+}
+
+// Its args, window and main thread; 0 or -errno (then s is deleted).
+static int sip_setup(struct sip *s, const char *args, uint32_t args_len) {
+    if (args_len) {
+        if (!(s->args = kmalloc(args_len))) return -ENOMEM;
+        memcpy(s->args, args, args_len);
+        s->args_len = args_len;
     }
-    s->main = thread_alloc(name, sip_main, s);
-    if (!s->main) { sip_mem_release(s); kfree(s); return NULL; }
+    if (sip_window_reserve(s) < 0) {
+        kprintf("sip: %s: too many SIPs (no memory window free)\n", s->name);
+        return -EAGAIN;
+    }
+    s->main = thread_alloc(s->name, sip_main, s);
+    if (!s->main) return -EAGAIN;
     s->main->owner = s;          // before it first runs: sip_current() is right from the start
+    s->threads[0].tid = 1;
+    s->threads[0].t = s->main;
+    return 0;
+}
+
+static struct sip *create(const char *name, const char *args, uint32_t args_len,
+                          struct endpoint *const *eps, int neps, struct sip *parent,
+                          bool print_exit, int *err) {
+    if (!args_ok(args, args_len)) { *err = -EINVAL; return NULL; }
+    struct sip_module *m = module_get(name, parent == NULL, err);
+    if (!m) return NULL;
+    if ((*err = endpoints_match(m, eps, neps, parent != NULL)) < 0) return NULL;
+    struct sip *s = sip_new(m, name);
+    if (!s) { *err = -ENOMEM; return NULL; }
+    if ((*err = sip_setup(s, args, args_len)) < 0) { sip_delete(s); return NULL; }
+    s->print_exit = print_exit;
+    for (int i = 0; i < neps; i++)
+        if (eps && eps[i]) sip_handle_set(s, i, eps[i]);
+    if (parent) {
+        s->parent = parent;
+        spin_lock(&parent->lock);
+        s->sibling = parent->children;
+        parent->children = s;
+        spin_unlock(&parent->lock);
+    }
+    __atomic_add_fetch(&sips_alive, 1, __ATOMIC_RELAXED);
     sched_make_ready(s->main);
     return s;
+}
+
+struct sip *sip_create(const char *name, const char *args, uint32_t args_len,
+                       struct endpoint *const *eps, int neps, struct sip *parent, int *err) {
+    return create(name, args, args_len, eps, neps, parent, false, err);
+}
+
+// The way before sip_create: no args, no endpoints; prints the exit line.
+struct sip *sip_spawn(const char *name) {
+    int err;
+    return create(name, NULL, 0, NULL, 0, NULL, true, &err);
+}
+
+bool sip_was_killed(const struct sip *s) {
+    return s->end_line[0] != '\0';
 }
 
 int sip_wait(struct sip *s) {
     thread_join(s->main);
     int status = s->status;
     kfree(s);
+    __atomic_sub_fetch(&sips_alive, 1, __ATOMIC_RELAXED);
     return status;
 }

@@ -38,40 +38,162 @@ uint64_t sip_object_symbol(const uint8_t *obj, size_t len, const struct sip_code
 int sip_object_check(const uint8_t *obj, size_t len, const struct sip_ksym *allowed,
                      const char **err);
 
-// ---- One SIP (proc_sip/sip.c) ----
-#define SIP_MAX_TABLES 4
+// ---- One SIP (proc_sip/sip.c, threads.c, kill.c, handles.c) ----
+#define SIP_MAX_TABLES   4
+#define SIP_MAX_THREADS  16          // per SIP, the main thread (slot 0) included
+#define SIP_MAX_HANDLES  64          // endpoint handles 0..63
+#define SIP_ARGS_MAX     1024        // bytes of NUL-separated spawn arguments
+#define SIP_ARGC_MAX     32
+#define SIP_MSG_MAX      1024        // a message's data bytes (CHAN_MSG_MAX)
+#define SIP_MSG_HANDLES  4           // endpoints one message carries
+#define SIP_MSG_HDR      28          // struct sip_msg's header: tag, len, nhandles, handles[4]
+#define SIP_INIT_EPS_MAX 8           // initial endpoints (the manifest's SIP_ENDPOINTS_MAX)
+#define SIP_END_LINE_MAX 200
+
 struct sip_module;               // a loaded image, shared by every SIP of that name
+struct endpoint;
+
+// One thread of a SIP: slot 0 is the main thread. A slot is free when t is
+// NULL and !reaping; its native stack (in the SIP's window) stays mapped
+// once made, until the SIP ends.
+struct sip_thread {
+    int tid;                     // > 0; the main thread's is 1
+    struct thread *t;            // NULL: the slot is free (or being reaped)
+    bool exited;                 // ran to its end; t is a zombie or about to be
+    bool joining;                // a sip_thread_join has claimed it
+    bool stack_mapped;
+    int status;                  // sip_thread_exit's, masked to 31 bits
+    uint32_t fn, arg;            // what __sip_thread_entry is called with
+    uint32_t sp;                 // its __stack_pointer while switched out
+    uint32_t call_depth;         // wasm_rt_call_stack_depth while switched out
+    sip_jmpbuf jmp;              // where its end unwinds to (on its kernel stack)
+    // A futex wait: the offset it waits on, and whether a wake chose it.
+    struct waitq futex_q;
+    bool futex_waiting, futex_woken;
+    uint32_t futex_off;
+};
+
+// A handle table entry: an endpoint the SIP owns. 'lent' entries are in
+// the middle of a move (a send, a spawn, a register): nobody else may use or
+// reuse them until the move commits or is undone. 'busy' counts ABI calls
+// using the endpoint right now; a close while busy is finished by the last.
+struct sip_handle {
+    struct endpoint *ep;
+    int busy;
+    bool lent, closing;
+};
+
 struct sip {
     int id;
     char name[32];
     struct sip_module *mod;
     struct thread *main;
     void *instance;              // the wasm2c instance struct (kernel heap)
+    uint32_t *stack_pointer;     // its __stack_pointer global, inside instance (abi 2)
     // Its one linear memory: a window of the upper half, mapped page by page.
     int mem_slot;                // -1: none yet
     uint64_t mem_mapped;         // bytes mapped from the window start
     void *mem;                   // the wasm_rt_memory_t inside the instance
     void *tables[SIP_MAX_TABLES];             // its wasm tables' element arrays (kernel heap)
     int ntables;
-    uint32_t call_depth;         // wasm_rt_call_stack_depth while switched out
-    sip_jmpbuf exit_jmp;         // where sip_exit and traps unwind to
+    struct spinlock lock;        // threads, handles, children, the end
+    struct sip_thread threads[SIP_MAX_THREADS];
+    int next_tid;
+    struct waitq thread_q;       // a thread ended (sip_thread_join, the end)
+    struct sip_handle handles[SIP_MAX_HANDLES];
+    char *args;                  // NUL-separated, kernel heap, or NULL
+    uint32_t args_len;
+    struct sip *parent;          // NULL: made by the kernel
+    struct sip *children;        // spawned and not yet waited for
+    struct sip *sibling;         // next in the parent's children list
+    bool waited_on;              // a sip_wait of the parent sleeps on it
+    // The end: the first cause wins and says the line and the status.
+    bool dying;                  // every thread must unwind
+    bool ended;                  // everything freed but the struct; sip_wait may reap
+    bool print_exit;             // sip=NAME's legacy path: print the normal exit line too
+    struct waitq end_q;          // the parent's sip_wait sleeps here
     int status;
-    const char *trap;            // NULL, or what killed it
+    char end_line[SIP_END_LINE_MAX];   // "trap: WHAT, killed" etc., "" for a normal exit
+    const char *trap;            // NULL, or what killed it (a trap)
 };
 struct sip *sip_current(void);   // the running thread's SIP, or NULL
-struct sip *sip_spawn(const char *name);   // NULL after a message on failure
-int sip_wait(struct sip *s);     // its status (-1 if killed by a trap); frees it
+struct sip_thread *sip_thread_current(struct sip *s);   // the running thread's slot in s
+
+// Creates a SIP from sip/NAME.sip with args (NUL-separated, may be NULL/0) and
+// initial endpoints eps[0..neps) (NULL entries = none; they must match the
+// manifest's endpoint lines by contract and role). Takes the endpoints only on
+// success. parent: the creating SIP, or NULL for the kernel. NULL and *err =
+// -errno on failure (an image problem is printed as `sip: sip/NAME.sip: PROBLEM`).
+struct sip *sip_create(const char *name, const char *args, uint32_t args_len,
+                       struct endpoint *const *eps, int neps, struct sip *parent, int *err);
+struct sip *sip_spawn(const char *name);   // the old way (no args, no endpoints): prints its exit line
+int sip_wait(struct sip *s);     // blocks (not killable); its status (-1 if killed); frees it
+bool sip_was_killed(const struct sip *s);   // before sip_wait: ended abnormally
+int sip_alive_count(void);       // SIPs created and not yet freed
+
+// The end of a SIP (proc_sip/kill.c). sip_end records the first cause (status
+// and the line after "sip N (NAME): ", "" for a normal exit), marks it dying
+// and interrupts all its threads; later causes change nothing.
+void sip_end(struct sip *s, int status, const char *line);
+void sip_kill_by(struct sip *s, int killer_id);
+// The calling thread leaves its SIP's code now (its slot's jmpbuf).
+_Noreturn void sip_unwind_current(void);
 _Noreturn void sip_exit_current(int status);
 _Noreturn void sip_trap_current(const char *what);
+// The main thread's end, after its setjmp: waits for the other threads, kills
+// and waits for its children, prints the line, frees (sip_free_resources).
+_Noreturn void sip_finish(struct sip *s);
+void sip_free_resources(struct sip *s);
+// An ABI call's last act: a thread of a dying SIP does not go back to wasm.
+void sip_check_dying(struct sip *s);
+static inline int32_t sip_abi_return(struct sip *s, int32_t r) {
+    sip_check_dying(s);
+    return r;
+}
+
+// ---- Threads (proc_sip/threads.c) ----
+bool sip_threads_supported(const struct sip *s);   // its image exports the abi-2 thread symbols
+void sip_run_thread_entry(struct sip *s, uint32_t fn, uint32_t arg);
+int sip_thread_spawn(struct sip *s, uint32_t fn, uint32_t arg, uint32_t stack_top);
+_Noreturn void sip_thread_exit_current(int status);
+int sip_thread_join_tid(struct sip *s, int tid);
+void sip_threads_end(struct sip *s);   // the main thread: interrupt and reap the others
+int sip_futex_wait(struct sip *s, uint32_t off, uint32_t expected, int64_t timeout_ns);
+int sip_futex_wake(struct sip *s, uint32_t off, uint32_t n);
+
+// ---- Handles (proc_sip/handles.c): 0..63, under s->lock ----
+int sip_handle_add(struct sip *s, struct endpoint *e);          // handle, or -EMFILE
+struct endpoint *sip_handle_get(struct sip *s, int h);         // NULL if not owned
+struct endpoint *sip_handle_take(struct sip *s, int h);        // removes it; NULL if not owned
+// For a call that uses the endpoint (it may block): busy until sip_handle_put.
+struct endpoint *sip_handle_use(struct sip *s, int h);
+void sip_handle_put(struct sip *s, int h);
+// For a move that may fail: lent until committed (gone) or returned (back).
+struct endpoint *sip_handle_lend(struct sip *s, int h);
+void sip_handle_commit(struct sip *s, int h);
+void sip_handle_return(struct sip *s, int h);
+// All of eps[0..n) or none: handles in out[], or -EMFILE (nothing added).
+int sip_handle_add_all(struct sip *s, struct endpoint *const *eps, int n, int *out);
+int sip_handle_close(struct sip *s, int h);                     // 0 or -EBADF
+void sip_handles_close_all(struct sip *s);                      // at its end
+// The endpoint placed at handle h (a spawn's initial endpoints).
+void sip_handle_set(struct sip *s, int h, struct endpoint *e);
+
+// ---- The loader's code area (proc_sip/loader.c) ----
+bool sip_code_contains(uint64_t addr);    // inside loaded SIP code
 
 // ---- The runtime's memory (proc_sip/wasm_rt.c) ----
 void sip_tables_release(struct sip *s);    // its tables' arrays back to the heap
-// Its window (linear memory and stack): reserve at spawn, release at its end.
-// sip_stack_map maps its stack (below a guard gap) and returns the top, or 0.
+// Its window (linear memory and stacks): reserve at spawn, release at its end.
+// sip_stack_map maps thread slot i's native stack (main 256 KiB, others
+// 64 KiB, each above unmapped guard pages) and returns its top, or 0.
 int sip_window_reserve(struct sip *s);
-uint64_t sip_stack_map(struct sip *s);
-bool sip_stack_overflowed(struct sip *s, uint64_t rsp);   // a fault's rsp: off its stack?
-void sip_mem_release(struct sip *s);       // every frame of its memory and stack back
+uint64_t sip_stack_map(struct sip *s, int slot);
+uint64_t sip_stack_top(struct sip *s, int slot);
+void sip_stack_release(struct sip *s, int slot);   // a reaped thread's stack back
+int sip_stack_slot_of(struct sip *s, uint64_t rsp);   // a fault's rsp: the slot whose stack it ran off, or -1
+void sip_mem_release(struct sip *s);       // every frame of its memory and stacks back
+uint32_t sip_mem_size(struct sip *s);      // bytes of linear memory now
 void sip_tlb_sync(void);                   // before running a SIP thread on this CPU
 // The software copyin/copyout: s's bytes [off, off+len), or NULL if any is outside.
 void *sip_mem_range(struct sip *s, uint32_t off, uint32_t len);

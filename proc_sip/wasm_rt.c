@@ -115,15 +115,39 @@ int sip_window_reserve(struct sip *s) {
     return s->mem_slot < 0 ? -1 : 0;
 }
 
-// The SIP's code runs on this stack, not on its thread's 16 KiB kernel stack:
-// wasm2c allows WASM_RT_MAX_CALL_STACK_DEPTH (500) nested calls, each a C
-// frame. It lies in the window's upper 4 GiB, which linear memory never reaches,
-// with unmapped pages below it so an overflow faults instead of writing on.
-#define SIP_STACK_GAP  (4ull << 30)
-#define SIP_STACK_SIZE (256ull << 10)
-uint64_t sip_stack_map(struct sip *s) {
-    uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;   // one guard page at least
-    for (uint64_t off = 0; off < SIP_STACK_SIZE; off += PAGE_SIZE) {
+// A SIP thread's code runs on a native stack of its own in the window, not on
+// its thread's 16 KiB kernel stack: wasm2c allows WASM_RT_MAX_CALL_STACK_DEPTH
+// (500) nested calls, each a C frame. The stacks lie in the window's upper
+// 4 GiB, which linear memory never reaches, all in one 2 MiB block (one page
+// table, made once: a SIP making threads takes no new table pages): the main
+// thread's 256 KiB above one unmapped guard page, then for thread slot i >= 1
+// a 96 KiB region, its 64 KiB stack at the top above 32 KiB unmapped. So an
+// overflow faults instead of writing on.
+#define SIP_STACK_GAP    (4ull << 30)
+#define SIP_MAIN_STACK   (256ull << 10)
+#define SIP_MAIN_REGION  (512ull << 10)
+#define SIP_THREAD_STACK (64ull << 10)
+#define SIP_THREAD_GUARD (32ull << 10)
+#define SIP_THREAD_REGION (SIP_THREAD_STACK + SIP_THREAD_GUARD)
+_Static_assert(SIP_MAIN_REGION + (SIP_MAX_THREADS - 1) * SIP_THREAD_REGION <= (2ull << 20),
+               "the stacks fit one page table");
+
+static uint64_t stack_bottom(const struct sip *s, int slot) {
+    uint64_t base = window_of(s) + SIP_STACK_GAP;
+    if (slot == 0) return base + PAGE_SIZE;
+    return base + SIP_MAIN_REGION + (uint64_t)(slot - 1) * SIP_THREAD_REGION + SIP_THREAD_GUARD;
+}
+static uint64_t stack_size(int slot) {
+    return slot == 0 ? SIP_MAIN_STACK : SIP_THREAD_STACK;
+}
+
+uint64_t sip_stack_top(struct sip *s, int slot) {
+    return stack_bottom(s, slot) + stack_size(slot);
+}
+
+uint64_t sip_stack_map(struct sip *s, int slot) {
+    uint64_t bottom = stack_bottom(s, slot);
+    for (uint64_t off = 0; off < stack_size(slot); off += PAGE_SIZE) {
         uint64_t pa = frame_alloc();
         if (!pa) return 0;           // sip_mem_release frees what was mapped
         if (vm_map_page(vm_kernel_space(), bottom + off, pa, PTE_W | PTE_NX) != VM_OK) {
@@ -131,23 +155,31 @@ uint64_t sip_stack_map(struct sip *s) {
             return 0;
         }
     }
-    return bottom + SIP_STACK_SIZE;
+    return bottom + stack_size(slot);
 }
 
-// rsp at a fault says the SIP ran off its stack: it is in the unmapped gap
-// below the stack or within the stack's lowest bytes.
-bool sip_stack_overflowed(struct sip *s, uint64_t rsp) {
-    if (s->mem_slot < 0) return false;
-    uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;
-    return rsp >= window_of(s) + SIP_STACK_GAP && rsp < bottom + 512;
+// rsp at a fault says a SIP thread ran off its stack: it is in the unmapped
+// gap below one of the stacks or within that stack's lowest bytes.
+int sip_stack_slot_of(struct sip *s, uint64_t rsp) {
+    if (s->mem_slot < 0) return -1;
+    for (int i = 0; i < SIP_MAX_THREADS; i++) {
+        uint64_t lo = i == 0 ? window_of(s) + SIP_STACK_GAP : sip_stack_top(s, i - 1);
+        if (rsp >= lo && rsp < stack_bottom(s, i) + 512) return i;
+    }
+    return -1;
 }
 
-static void stack_release(struct sip *s) {
-    uint64_t bottom = window_of(s) + SIP_STACK_GAP + PAGE_SIZE;
-    for (uint64_t off = 0; off < SIP_STACK_SIZE; off += PAGE_SIZE) {
+static void stack_unmap(struct sip *s, int slot) {
+    uint64_t bottom = stack_bottom(s, slot);
+    for (uint64_t off = 0; off < stack_size(slot); off += PAGE_SIZE) {
         uint64_t pa;
         if (vm_unmap_page(vm_kernel_space(), bottom + off, &pa) == 0) frame_free(pa);
     }
+}
+
+// Every slot's stack, mapped or not (unmapping a hole is a no-op).
+static void stack_release(struct sip *s) {
+    for (int i = 0; i < SIP_MAX_THREADS; i++) stack_unmap(s, i);
 }
 
 // invlpg in shrink_to and stack_release clears only this CPU's TLB. Another
@@ -165,6 +197,14 @@ void sip_tlb_sync(void) {
     if (cpu_tlb_gen[c] == g) return;
     vm_switch(vm_kernel_space());
     cpu_tlb_gen[c] = g;
+}
+
+// A reaped thread's stack goes back at once (a SIP making and joining
+// threads all its life keeps no frames for them); no CPU may keep its
+// translations for the slot's next thread.
+void sip_stack_release(struct sip *s, int slot) {
+    stack_unmap(s, slot);
+    __atomic_add_fetch(&tlb_gen, 1, __ATOMIC_RELEASE);
 }
 
 void sip_mem_release(struct sip *s) {
@@ -239,6 +279,11 @@ _Noreturn void wasm_rt_trap(int code) {
 
 // The software copyin/copyout: [off, off+len) inside s's linear memory as it
 // is now. Returns the kernel address, or NULL if any byte is outside.
+uint32_t sip_mem_size(struct sip *s) {
+    const wasm_rt_memory_t *m = s->mem;
+    return m ? m->size : 0;
+}
+
 void *sip_mem_range(struct sip *s, uint32_t off, uint32_t len) {
     const wasm_rt_memory_t *m = s->mem;
     if (!m || (uint64_t)off + len > m->size) return NULL;

@@ -95,6 +95,14 @@ __attribute__((weak)) void trap_return_to_user(struct trapframe *tf) {
     (void)tf;
 }
 
+// Last thing before an interrupt returns to ring 0 (interrupts off), after
+// any preemption. Default (weak): nothing. The sip variant ends a SIP thread
+// here that was told to end while it ran the SIP's (ring-0) code.
+void trap_return_to_kernel(struct trapframe *tf);
+__attribute__((weak)) void trap_return_to_kernel(struct trapframe *tf) {
+    (void)tf;
+}
+
 static void trap_exception(struct trapframe *tf) {
     if (tf->cs & 3) {
         trap_user_exception(tf);
@@ -131,4 +139,5 @@ void trap_dispatch(struct trapframe *tf) {
     else trap_unexpected_irq(tf);
     if (tf->vector >= 32) trap_maybe_preempt();
     if (tf->cs & 3) trap_return_to_user(tf);
+    else if (tf->vector >= 32) trap_return_to_kernel(tf);
 }
