@@ -83,3 +83,27 @@ struct endpoint *consserv_start(void) {
     }
     return e[1 - w];
 }
+
+// The line editing, fed bytes directly (the echo goes to the console).
+static int feed(struct cons_line *l, const char *keys) {
+    l->n = 0;
+    for (; *keys; keys++)
+        if (edit(l, (uint8_t)*keys)) return 1;
+    return 0;
+}
+
+KTEST(consserv_editing) {
+    static struct cons_line l;
+    KT_CHECK(feed(&l, "ab\bc\n") && l.n == 3 && memcmp(l.buf, "ac\n", 3) == 0);
+    KT_CHECK(feed(&l, "xyz\x15ok\x7f!\n") && l.n == 3 && memcmp(l.buf, "o!\n", 3) == 0);
+    KT_CHECK(feed(&l, "\b\bq\x01\n") && l.n == 2 && memcmp(l.buf, "q\n", 2) == 0);
+    KT_CHECK(feed(&l, "part\x04") && l.n == 4);       // Ctrl-D: the line so far, no '\n'
+    KT_CHECK(feed(&l, "\x04") && l.n == 0);           // on an empty line: end of file
+    KT_CHECK(!feed(&l, "abc") && l.n == 3);            // not finished without Enter
+    static char many[CONS_LINE + 40];
+    memset(many, 'm', sizeof many - 2);
+    many[sizeof many - 2] = '\n';
+    many[sizeof many - 1] = '\0';
+    KT_CHECK(feed(&l, many) && l.n == CONS_LINE && l.buf[CONS_LINE - 1] == '\n');
+    return 0;
+}

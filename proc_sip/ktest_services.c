@@ -319,3 +319,35 @@ KTEST(fileserv_close_frees) {
     KT_CHECK(fs_disconnect(cl, eps0) == 0);
     return 0;
 }
+
+// More connections than one worker's select can hold are all served (a
+// request on each, the replies collected afterwards); past the service's
+// limit a connection is refused by closing it: the client sees EPIPE.
+#define KT_CONNS 45                    // the service's limit: 3 workers x 15
+KTEST(fileserv_many_connections) {
+    static struct endpoint *cl[KT_CONNS + 1];
+    size_t eps0 = chan_endpoints_alive();
+    int tag = contract_message(fsc(), "Stat");
+    const char *why = NULL;
+    for (int i = 0; i < KT_CONNS; i++) {
+        cl[i] = fs_connect();
+        KT_CHECK(cl[i]);
+        KT_CHECK(chan_send(cl[i], tag, "/", 1, NULL, 0, &why) == 0);
+    }
+    for (int i = 0; i < KT_CONNS; i++) {
+        struct chan_msg *m;
+        KT_CHECK(recv_within(cl[i], &m) == 0);
+        bool ok = is(m, "StatReply");
+        chan_msg_free(m);
+        KT_CHECK(ok);
+    }
+    cl[KT_CONNS] = fs_connect();                // one too many
+    KT_CHECK(cl[KT_CONNS]);
+    struct chan_msg *m;
+    int r = chan_send(cl[KT_CONNS], tag, "/", 1, NULL, 0, &why);
+    if (r == 0) r = recv_within(cl[KT_CONNS], &m);
+    KT_CHECK(r == -EPIPE);
+    for (int i = 0; i < KT_CONNS; i++) endpoint_close(cl[i]);
+    KT_CHECK(fs_disconnect(cl[KT_CONNS], eps0) == 0);
+    return 0;
+}
