@@ -184,3 +184,47 @@ def test_good_ep_reference_accepted(contractc, tmp_path):
     proc, out = generate(contractc, str(tmp_path / "X.contract"), tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "int X_send_M(int h, int e, int self, int z)" in out.read_text()
+
+
+# ---- The kernel's registry (ipc/contract_registry.c) on a boot with extra contracts ----
+
+EXTRA = {
+    "Broken": "contract Broken\nroles a b\nmessage M()\nmessage N()\ninitial S\nS: a M -> S\n"
+              "S: b N -> S\n",
+    "Misnamed": "contract Other\nroles a b\ninitial S\n",
+    "Dangling": "contract Dangling\nroles a b\nmessage M(ep Nope:r e)\ninitial S\nS: a M -> S\n",
+    "Chain": "contract Chain\nroles a b\nmessage M(ep Dangling:a e)\ninitial S\nS: a M -> S\n",
+    "Extra": "contract Extra\nroles a b\nmessage M(ep Ping:server e)\ninitial S\nS: a M -> S\n",
+}
+REFUSED = {
+    "Broken": "line 7: turn rule",
+    "Misnamed": "line 1: contract 'Other' in the file of contract 'Misnamed'",
+    "Dangling": "line 3: ep field 'e': no contract Nope loaded",
+    "Chain": "line 3: ep field 'e': no contract Dangling loaded",
+}
+
+
+def test_registry_refuses_bad_contracts_at_boot(osrun, tmp_path):
+    """The build's sip initrd plus five contracts: four refused with one line each
+    (the Chain one only because Dangling was), Extra loaded; the ktest still passes."""
+    import io
+    import re
+    import tarfile
+    base = os.path.join(ROOT, BUILD, "sip", "initrd.tar")
+    initrd = tmp_path / "initrd.tar"
+    shutil.copyfile(base, initrd)
+    with tarfile.open(base) as t:
+        ours = [n for n in t.getnames() if re.fullmatch(r"(\./)?contracts/\w+\.contract", n)]
+    with tarfile.open(initrd, "a", format=tarfile.USTAR_FORMAT) as t:
+        for name, text in EXTRA.items():
+            info = tarfile.TarInfo(f"contracts/{name}.contract")
+            info.size = len(text)
+            t.addfile(info, io.BytesIO(text.encode()))
+    run = osrun("sip", cmdline="ktest=contract_registry", initrd=initrd)
+    out = run.transcript
+    for name, problem in REFUSED.items():
+        lines = [l for l in out.splitlines() if l.startswith(f"contract: contracts/{name}.contract: ")]
+        assert len(lines) == 1 and problem in lines[0], f"{name}: {lines}\n{out}"
+    assert "contracts/Extra.contract" not in out, out
+    assert f"contracts: {len(ours) + 1} loaded" in out, out
+    assert "ktest contract_registry: PASS" in out, out
