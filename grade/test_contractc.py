@@ -228,3 +228,43 @@ def test_registry_refuses_bad_contracts_at_boot(osrun, tmp_path):
     assert "contracts/Extra.contract" not in out, out
     assert f"contracts: {len(ours) + 1} loaded" in out, out
     assert "ktest contract_registry: PASS" in out, out
+
+
+# ---- mk/contracts.mk, run in a scratch tree holding only what it needs ----
+
+def scratch_tree(tmp_path):
+    tree = tmp_path / "tree"
+    for rel in ("mk/contracts.mk", "tools/contractc.c", "ipc/contract.c", "ipc/contract.h",
+                "syscall/errno_list.h"):
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(os.path.join(ROOT, rel), tree / rel)
+    (tree / "ipc" / "contracts").mkdir()
+    (tree / "GNUmakefile").write_text("BUILD := build\nsay = @true\nQ :=\ninclude mk/contracts.mk\n")
+    return tree
+
+
+GOOD = "contract {0}\nroles a b\nmessage M(i32 x)\ninitial S\nS: a M -> S\n"
+
+
+def test_make_rules_headers_rootfs_and_removal(tmp_path):
+    tree = scratch_tree(tmp_path)
+    for name in ("A", "B"):
+        (tree / "ipc" / "contracts" / f"{name}.contract").write_text(GOOD.format(name))
+    proc = run(["make", "-C", str(tree), "contracts"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    gen, root = tree / "build" / "sip" / "gen" / "contracts", tree / "build" / "sip" / "rootfs" / "contracts"
+    assert sorted(os.listdir(gen)) == ["A.h", "B.h"] and sorted(os.listdir(root)) == ["A.contract", "B.contract"]
+    (tree / "ipc" / "contracts" / "B.contract").unlink()
+    proc = run(["make", "-C", str(tree), "contracts"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert os.listdir(gen) == ["A.h"] and os.listdir(root) == ["A.contract"]
+
+
+def test_make_stops_on_a_bad_contract(tmp_path):
+    tree = scratch_tree(tmp_path)
+    (tree / "ipc" / "contracts" / "A.contract").write_text(GOOD.format("A"))
+    (tree / "ipc" / "contracts" / "X.contract").write_text("contract X\nroles a b\nroles c d\n")
+    proc = run(["make", "-C", str(tree), "contracts"])
+    assert proc.returncode != 0
+    assert "contractc: ipc/contracts/X.contract: line 3: a second roles line" in proc.stderr, proc.stderr
+    assert not (tree / "build" / "sip" / "rootfs" / "contracts" / "X.contract").exists()
