@@ -46,7 +46,7 @@ SIP_IMAGES := $(patsubst %,$(SIP_ROOT)/%.sip,$(SIP_PROG_NAMES))
 # generated hw_syscalls.h (the hw prototypes: a SIP calling a hw-only one,
 # e.g. fork, is refused by sipc's import check).
 SIP_DEPS := $(SIPC) $(SIP_KEY) syscall/sip_abi.list mk/sip.mk $(HW_GEN) \
-    $(wildcard user/sip/lib/*.c user/sip/lib/*.h ipc/contracts/*.contract)
+    $(wildcard user/lib/*.c user/sip/lib/*.c user/sip/lib/*.h ipc/contracts/*.contract)
 # The contract headers (<contracts/NAME.h>) come from mk/contracts.mk, which
 # GNUmakefile includes after this file: $$(...) with .SECONDEXPANSION reads
 # CONTRACT_HEADERS when the rule is used, not now.

@@ -26,6 +26,14 @@ static Header base;              // a zero-size block that anchors the list
 static Header *freep;            // where the last search ended
 static volatile char heap_lock;
 
+#ifdef __wasm__
+// A SIP (user/sip/lib/morecore.c): wasm2c translates no atomic instruction,
+// so the SIP C library provides the lock (a kernel channel).
+void __sip_heap_lock(void);
+void __sip_heap_unlock(void);
+static void lock(void) { (void)heap_lock; __sip_heap_lock(); }
+static void unlock(void) { __sip_heap_unlock(); }
+#else
 static void lock(void) {
     while (__atomic_test_and_set(&heap_lock, __ATOMIC_ACQUIRE)) __lock_busy();
 }
@@ -33,6 +41,7 @@ static void lock(void) {
 static void unlock(void) {
     __atomic_clear(&heap_lock, __ATOMIC_RELEASE);
 }
+#endif
 
 // An allocated block's header holds this in place of a next pointer, so
 // that free() can tell a block malloc handed out from a double free or a
