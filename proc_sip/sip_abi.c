@@ -5,7 +5,8 @@
 // its own linear memory before use (sip_mem_range, the software copyin and
 // copyout): a bad one is -EFAULT, never a kernel fault. Every call that can
 // block returns through sip_abi_return, so a thread of a dying SIP does not
-// go back to its code. This file: console, time, exit, sysinfo, and the
+// go back to its code; so does every other call (a loop of ABI calls spends
+// its time in kernel code, where the timer's redirect does not reach). This file: console, time, exit, sysinfo, and the
 // table; threads and SIPs in sip_abi_proc.c, channels in sip_abi_chan.c.
 //
 // sip_abi_symbols is the closed list the loader resolves a SIP object's
@@ -18,10 +19,11 @@
 
 // sip_print(ptr, len) -> len written, or -1 if the bytes are not all its own.
 uint32_t Z_envZ_sip_print(struct Z_env_instance_t *env, uint32_t ptr, uint32_t len) {
-    const char *p = sip_mem_range(sip_of(env), ptr, len);
+    struct sip *s = sip_of(env);
+    const char *p = sip_mem_range(s, ptr, len);
     if (!p) return (uint32_t)-1;
     console_write(p, len);
-    return len;
+    return (uint32_t)sip_abi_return(s, (int32_t)len);
 }
 
 void Z_envZ_sip_exit(struct Z_env_instance_t *env, uint32_t code) {
@@ -35,7 +37,7 @@ void Z_envZ_sip_yield(struct Z_env_instance_t *env) {
 }
 
 uint64_t Z_envZ_sip_cycles(struct Z_env_instance_t *env) {
-    (void)env;
+    sip_check_dying(sip_of(env));
     return rdtsc();
 }
 
@@ -48,12 +50,13 @@ uint32_t Z_envZ_sip_sleep_ms(struct Z_env_instance_t *env, uint64_t ms) {
 }
 
 uint64_t Z_envZ_sip_time_ns(struct Z_env_instance_t *env) {
-    (void)env;
+    sip_check_dying(sip_of(env));
     return time_ns();
 }
 
 uint32_t Z_envZ_sip_self(struct Z_env_instance_t *env) {
-    return (uint32_t)sip_of(env)->id;
+    struct sip *s = sip_of(env);
+    return (uint32_t)sip_abi_return(s, s->id);
 }
 
 // The SIP side's struct sip_sysinfo (user/sip/include/sip.h), 32 bytes.
@@ -76,7 +79,7 @@ uint32_t Z_envZ_sip_sysinfo(struct Z_env_instance_t *env, uint32_t ptr) {
         .messages = (int32_t)chan_messages_alive(),
     };
     memcpy(p, &i, sizeof i);
-    return 0;
+    return (uint32_t)sip_abi_return(sip_of(env), 0);
 }
 
 // The runtime (proc_sip/wasm_rt.c), declared here with the types the table needs.

@@ -13,25 +13,29 @@ struct msg_hdr {
 };
 _Static_assert(sizeof(struct msg_hdr) == SIP_MSG_HDR, "struct sip_msg's header is 28 bytes");
 
-uint32_t Z_envZ_sip_chan_create(env_t *env, uint32_t contract, uint32_t len, uint32_t out) {
-    struct sip *s = sip_of(env);
+static int chan_create_abi(struct sip *s, uint32_t contract, uint32_t len, uint32_t out) {
     char name[32];
     int r = sip_abi_name(s, contract, len, name);
-    if (r < 0) return (uint32_t)r;
+    if (r < 0) return r;
     void *o = sip_mem_range(s, out, 8);
-    if (!o) return (uint32_t)-EFAULT;
+    if (!o) return -EFAULT;
     const struct contract *c = contract_find(name);
-    if (!c) return (uint32_t)-ENOENT;
+    if (!c) return -ENOENT;
     struct endpoint *eps[2];
-    if ((r = chan_create(c, &eps[0], &eps[1])) < 0) return (uint32_t)r;
+    if ((r = chan_create(c, &eps[0], &eps[1])) < 0) return r;
     int32_t hs[2];
     if (sip_handle_add_all(s, eps, 2, hs) < 0) {
         endpoint_close(eps[0]);
         endpoint_close(eps[1]);
-        return (uint32_t)-EMFILE;
+        return -EMFILE;
     }
     memcpy(o, hs, sizeof hs);
     return 0;
+}
+
+uint32_t Z_envZ_sip_chan_create(env_t *env, uint32_t contract, uint32_t len, uint32_t out) {
+    struct sip *s = sip_of(env);
+    return (uint32_t)sip_abi_return(s, chan_create_abi(s, contract, len, out));
 }
 
 // Ends the SIP for a message its contract refuses (e: the sender's endpoint).
@@ -138,7 +142,8 @@ uint32_t Z_envZ_sip_chan_select(env_t *env, uint32_t handles, uint32_t n, uint64
 }
 
 uint32_t Z_envZ_sip_chan_close(env_t *env, uint32_t h) {
-    return (uint32_t)sip_handle_close(sip_of(env), (int32_t)h);
+    struct sip *s = sip_of(env);
+    return (uint32_t)sip_abi_return(s, sip_handle_close(s, (int32_t)h));
 }
 
 // register/connect: h moves to the directory only if it accepts it.

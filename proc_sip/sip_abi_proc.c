@@ -36,8 +36,9 @@ uint32_t Z_envZ_sip_futex_wait(env_t *env, uint32_t ptr, uint32_t expected, uint
 }
 
 uint32_t Z_envZ_sip_futex_wake(env_t *env, uint32_t ptr, uint32_t n) {
+    struct sip *s = sip_of(env);
     int32_t count = (int32_t)n;
-    return (uint32_t)sip_futex_wake(sip_of(env), ptr, count < 0 ? 0 : (uint32_t)count);
+    return (uint32_t)sip_abi_return(s, sip_futex_wake(s, ptr, count < 0 ? 0 : (uint32_t)count));
 }
 
 // ---- SIPs ----
@@ -148,11 +149,15 @@ uint32_t Z_envZ_sip_kill(env_t *env, uint32_t child) {
     return (uint32_t)sip_abi_return(s, c ? 0 : -ECHILD);
 }
 
+static int args(struct sip *s, uint32_t buf, uint32_t cap) {
+    if ((int32_t)cap < 0 || cap < s->args_len) return -ERANGE;
+    void *p = sip_mem_range(s, buf, s->args_len);
+    if (!p) return -EFAULT;
+    if (s->args_len) memcpy(p, s->args, s->args_len);
+    return (int)s->args_len;
+}
+
 uint32_t Z_envZ_sip_args(env_t *env, uint32_t buf, uint32_t cap) {
     struct sip *s = sip_of(env);
-    if ((int32_t)cap < 0 || cap < s->args_len) return (uint32_t)-ERANGE;
-    void *p = sip_mem_range(s, buf, s->args_len);
-    if (!p) return (uint32_t)-EFAULT;
-    if (s->args_len) memcpy(p, s->args, s->args_len);
-    return s->args_len;
+    return (uint32_t)sip_abi_return(s, args(s, buf, cap));
 }

@@ -16,6 +16,9 @@ static struct sip_thread *slot_of(struct sip *s, struct thread *t) {
 // __stack_pointer (a global inside the SIP's instance, shared by all its
 // threads): each SIP thread keeps its own across switches. And a CPU must
 // not run a SIP with stale TLB entries for a reused memory window (wasm_rt.c).
+// Swapping globals at a switch is right because one CPU runs threads (no
+// AP is started): with several, two threads of one SIP would share the one
+// __stack_pointer, and every SIP the one depth counter, at the same time.
 void variant_thread_switch(struct thread *next) {
     struct thread *cur = thread_current();
     struct sip *cs = cur->owner, *ns = next->owner;
