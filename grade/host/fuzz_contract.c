@@ -55,6 +55,24 @@ static void check_checks(const struct contract *c) {
             }
 }
 
+// Every state reachable from the initial one, every message on some transition.
+static void check_whole(const struct contract *c) {
+    int seen[CONTRACT_MAX_STATES] = { 0 }, used[CONTRACT_MAX_MESSAGES] = { 0 };
+    seen[c->initial] = 1;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < c->ntrans; i++)
+            if (seen[c->trans[i].from] && !seen[c->trans[i].to])
+                seen[c->trans[i].to] = changed = 1;
+    }
+    for (int i = 0; i < c->ntrans; i++)
+        used[c->trans[i].message] = 1;
+    for (int s = 0; s < c->nstates; s++)
+        require(seen[s]);
+    for (int m = 0; m < c->nmessages; m++)
+        require(used[m]);
+}
+
 static void check_contract(const struct contract *c) {
     require(terminated(c->name) && terminated(c->roles[0]) && terminated(c->roles[1]));
     require(strcmp(c->roles[0], c->roles[1]) != 0);
@@ -70,6 +88,7 @@ static void check_contract(const struct contract *c) {
         require(t->message >= 0 && t->message < c->nmessages);
         require(c->sender[t->from] == t->role && c->next[t->from][t->message] == t->to);
     }
+    check_whole(c);
     check_checks(c);
 }
 

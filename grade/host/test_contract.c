@@ -100,6 +100,31 @@ static void test_refusals(void) {
             "message M30()\nmessage M31()\nmessage M32()\n", "line 35: more than 32 messages");
 }
 
+// Every limit reached exactly is accepted, one past it refused: 32 messages,
+// 4 states x 32 messages = 128 transitions, 8 fields with 4 eps, 31-char names.
+static void test_limits(void) {
+    static char text[16384];
+    int n = snprintf(text, sizeof text, HEAD "message L(i32 a, i64 b, ep any c, ep any d, "
+                     "ep any e, ep any f, i32 g, bytes h234567890123456789012345678901)\n");
+    for (int m = 1; m < 32; m++)
+        n += snprintf(text + n, sizeof text - n, "message M%d()\n", m);
+    n += snprintf(text + n, sizeof text - n, "initial S0\n");
+    for (int s = 0; s < 4; s++) {
+        n += snprintf(text + n, sizeof text - n, "S%d: a L -> S%d\n", s, s + 1);
+        for (int m = 1; m < 32; m++)
+            n += snprintf(text + n, sizeof text - n, "S%d: a M%d -> S%d\n", s, m, s + 1);
+    }
+    int r = parse("T", text);
+    check_named("every limit reached exactly", r == 0, "%s", err);
+    CHECK(C.ntrans == 128 && C.nmessages == 32 && C.nstates == 5);
+    CHECK(C.messages[0].neps == 4 && C.messages[0].fixed_len == 16 && C.messages[0].has_bytes);
+    const char *why = NULL;
+    CHECK(contract_send_check(&C, 0, 0, 0, 16, 4, &why) == 1);
+    CHECK(contract_send_check(&C, 4, 0, 0, 16, 4, &why) == -1);   // S4: terminal
+    snprintf(text + n, sizeof text - n, "S4: a L -> S0\n");
+    refused("129 transitions", text, "line 164: more than 128 transitions");
+}
+
 static void test_nul_byte(void) {
     static const char text[] = "contract T\nroles a\0 b\n";
     int r = contract_parse(text, sizeof text - 1, "T", &C, err, sizeof err);
@@ -201,6 +226,7 @@ int main(void) {
     test_refusals();
     test_state_limit();
     test_nul_byte();
+    test_limits();
     test_good_forms();
     test_ping();
     test_bad();
