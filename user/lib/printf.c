@@ -150,7 +150,10 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap) {
     if (f[0] == 'h' && f[1] == 'h') sp->len = 'H', f += 2;
     else if (f[0] == 'l' && f[1] == 'l') sp->len = 'L', f += 2;
     else if (*f == 'h' || *f == 'l') sp->len = *f++;
-    else if (*f == 'z' || *f == 'j' || *f == 't') sp->len = 'L', f++;
+    // size_t and ptrdiff_t are long-sized both on x86_64 and on wasm32 (a SIP,
+    // where long is 32 bits); intmax_t is long long.
+    else if (*f == 'z' || *f == 't') sp->len = 'l', f++;
+    else if (*f == 'j') sp->len = 'L', f++;
     sp->conv = *f;
     return f;
 }
