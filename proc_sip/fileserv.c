@@ -407,14 +407,15 @@ static void acceptor_main(void *arg) {
         struct chan_msg *m;
         const char *why = NULL;
         int r = chan_recv(service, &m, &why);
-        if (r == -EPIPE) break;          // the directory let "fs" go: nothing more comes
-        if (r < 0) continue;
+        if (r < 0) {                     // -EPIPE: the directory let "fs" go; else a bug
+            kprintf("fileserv: no more connections (%d%s%s)\n", r, why ? ": " : "", why ? why : "");
+            break;
+        }
         struct endpoint *ep = m->neps == 1 ? m->eps[0] : NULL;
         if (ep) m->eps[0] = NULL;
         chan_msg_free(m);
         hand_over(ep);
     }
-    kprintf("fileserv: the name directory dropped \"fs\"\n");
     endpoint_close(service);
     thread_exit(0);
 }
