@@ -277,13 +277,14 @@ def test_invariant_closed_api(tmp_path, build):
     kind (a name outside the ABI, another module, a wrong signature); this is the invariant's
     own check, on the plainest case."""
     src = tmp_path / "escape.c"
-    src.write_text("int open(const char *path, int flags);\n"
-                   "int main(void) { return open(\"/etc/passwd\", 0); }\n")
+    src.write_text("int fork(void);   /* a hw system call: no SIP may have it */\n"
+                   "int main(void) { return fork(); }\n")
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "sipc"), str(src),
                            "-o", str(tmp_path / "escape.sip"),
                            "--key", str(build / "gen" / "sip_seal.key"),
-                           "--build", str(tmp_path / "obj"), "-I", str(build / "gen")],
+                           "--build", str(tmp_path / "obj"), "-I", str(build / "gen"),
+                           "-I", str(build / "sip" / "gen")],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 1, f"sipc accepted it (exit {proc.returncode})\n{proc.stderr}"
-    assert '"env.open"' in proc.stderr and "not in the kernel ABI" in proc.stderr, proc.stderr
+    assert '"env.fork"' in proc.stderr and "not in the kernel ABI" in proc.stderr, proc.stderr
     assert not (tmp_path / "escape.sip").exists(), "a refused program left an image"
