@@ -23,7 +23,12 @@ VARIANT_KTESTS = {
     "hw": ["file_fd", "file_pipe", "pipe_ring", "pipe_block", "pipe_eof",
            "killable_sleep", "killable_time_sleep", "proc_table", "exec_load", "usercopy",
            "uvm_space", "uvm_cow", "uvm_sbrk", "uvm_oom", "uvm_pcid"],
-    "sip": ["sip_loader", "sip_run_frees"],
+    "sip": ["sip_loader", "sip_run_frees", "sip_handles", "sip_abi_table", "sip_fixed_code",
+            "chan_order", "chan_full", "chan_closed", "chan_move", "chan_select", "chan_violation",
+            "chan_cycle", "chan_leak", "chan_intr", "chan_stress", "chan_unrecv",
+            "contract_registry", "contract_bad_machine", "contract_parse_refusal",
+            "nsdir_register_connect", "fileserv_files", "fileserv_bad_requests",
+            "fileserv_close_frees", "fileserv_many_connections", "consserv_editing"],
 }
 KTESTS = {v: SHARED_KTESTS + VARIANT_KTESTS[v] for v in VARIANT_KTESTS}
 
@@ -40,8 +45,8 @@ SHELL_PROMPT = "$ "
 
 
 def monitor_cmdline(variant):
-    """The command line that gives the kernel monitor: hw boots into init without it."""
-    return "monitor" if variant == "hw" else ""
+    """The command line that gives the kernel monitor: both kernels boot into a shell without it."""
+    return "monitor"
 
 
 def banner_re(variant):
