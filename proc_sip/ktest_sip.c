@@ -196,3 +196,50 @@ KTEST(sip_handles) {
     KT_CHECK(chan_endpoints_alive() == alive);
     return 0;
 }
+
+// A SIP spinning in its own code (no ABI call, so no wait to interrupt) is
+// ended from outside: the timer interrupt redirects it (trap_return_to_kernel);
+// its status is -1, and every frame it held goes back.
+KTEST(sip_kill_running) {
+    size_t frames = 0;
+    for (int i = 0; i < 2; i++) {               // the first round loads the code
+        int err = 0;
+        struct sip *s = sip_create("hostile_spin", "hostile_spin", 13, NULL, 0, NULL, &err);
+        KT_CHECK(s != NULL);
+        time_sleep_ns(30 * 1000000ull);         // it runs, in its own code
+        KT_CHECK(!sip_was_killed(s));
+        sip_kill_by(s, 0);
+        KT_CHECK(sip_was_killed(s));
+        KT_CHECK(sip_wait(s) == -1);
+        kheap_trim();
+        if (i == 0) frames = frame_free_count();
+        else KT_CHECK(frame_free_count() == frames);
+    }
+    return 0;
+}
+
+// sip_create checks what it is given before anything runs: the initial
+// endpoints against the manifest (hello's: Stream:reader, Stream:writer),
+// the args; a refused create takes nothing. An accepted endpoint is the
+// child's, closed at its end.
+KTEST(sip_create_checks) {
+    const struct contract *c = contract_find("Stream");
+    KT_CHECK(c != NULL);
+    size_t alive = chan_endpoints_alive();
+    struct endpoint *w, *r;
+    KT_CHECK(chan_create(c, &w, &r) == 0);
+    struct endpoint *swapped[2] = { w, r }, *right[2] = { r, NULL }, *three[3] = { r, NULL, w };
+    int err = 0;
+    KT_CHECK(!sip_create("hello", NULL, 0, swapped, 2, NULL, &err) && err == -EINVAL);
+    KT_CHECK(!sip_create("hello", NULL, 0, three, 3, NULL, &err) && err == -EINVAL);
+    KT_CHECK(!sip_create("hello", "x", SIP_ARGS_MAX + 1, NULL, 0, NULL, &err) && err == -EINVAL);
+    KT_CHECK(chan_endpoints_alive() == alive + 2);      // nothing taken
+    struct sip *s = sip_create("hello", "hello", 6, right, 2, NULL, &err);
+    KT_CHECK(s != NULL);
+    KT_CHECK(sip_wait(s) == 0);
+    const char *why;
+    KT_CHECK(chan_send(w, 0, "x", 1, NULL, 0, &why) == -EPIPE);   // r closed at its end
+    endpoint_close(w);
+    KT_CHECK(chan_endpoints_alive() == alive);
+    return 0;
+}
