@@ -113,6 +113,18 @@ static struct thread *job_start(struct kt_job *j) {
     return thread_create("kt-chan", job_main, j);
 }
 
+// Waits until t sleeps (in the channel call its job makes: the jobs given
+// here block nowhere else) and has not finished. A fixed delay would not
+// do: on a loaded host the thread may not even have started by then.
+static int wait_blocked(struct thread *t, struct kt_job *j) {
+    uint64_t until = time_ns() + 3000 * MS;
+    while (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != T_BLOCKED) {
+        if (j->done || time_ns() > until) return -1;
+        time_sleep_ns(MS);
+    }
+    return j->done ? -1 : 0;
+}
+
 // ---- order: many messages arrive in order and intact ----
 
 #define ORDER_N 200
@@ -184,8 +196,7 @@ KTEST(chan_full) {
     struct kt_job j = { .fn = send_one, .e = w };
     struct thread *t = job_start(&j);
     KT_CHECK(t != NULL);
-    time_sleep_ns(30 * MS);
-    KT_CHECK(!j.done);                       // blocked: the queue is full
+    KT_CHECK(wait_blocked(t, &j) == 0);      // blocked: the queue is full
     int first;
     uint32_t n;
     KT_CHECK(recv_data(r, &first, &n) == 0 && first == 0);
@@ -221,8 +232,7 @@ static int closed_reader(void) {
     struct kt_job j = { .fn = send_one, .e = w };
     struct thread *t = job_start(&j);
     KT_CHECK(t != NULL);
-    time_sleep_ns(20 * MS);
-    KT_CHECK(!j.done);
+    KT_CHECK(wait_blocked(t, &j) == 0);
     endpoint_close(r);                       // discards 16, wakes the sender
     KT_CHECK(thread_join(t) == -EPIPE);
     KT_CHECK(send_data(w, "x", 1) == -EPIPE);
@@ -237,8 +247,7 @@ static int closed_under_sleeper(int (*fn)(struct kt_job *)) {
     struct kt_job j = { .fn = fn, .e = r, .e2 = r };
     struct thread *t = job_start(&j);
     KT_CHECK(t != NULL);
-    time_sleep_ns(20 * MS);
-    KT_CHECK(!j.done);
+    KT_CHECK(wait_blocked(t, &j) == 0);
     endpoint_close(r);
     KT_CHECK(thread_join(t) == -EBADF);
     endpoint_close(w);
@@ -295,7 +304,7 @@ KTEST(chan_move) {
     struct kt_job old = { .fn = recv_expect_ebadf, .e = r };
     struct thread *to = job_start(&old);
     KT_CHECK(to != NULL);
-    time_sleep_ns(20 * MS);
+    KT_CHECK(wait_blocked(to, &old) == 0);       // asleep in chan_recv on r
     KT_CHECK(give(g, 0, r) == 0);
     KT_CHECK(thread_join(to) == -EBADF);
     KT_CHECK(send_data(w, "hello", 5) == 0);
@@ -552,8 +561,7 @@ static int interrupt_one(int (*fn)(struct kt_job *), struct endpoint *e, struct 
     struct kt_job j = { .fn = fn, .e = e, .e2 = e2 };
     struct thread *t = job_start(&j);
     KT_CHECK(t != NULL);
-    time_sleep_ns(20 * MS);
-    KT_CHECK(!j.done);
+    KT_CHECK(wait_blocked(t, &j) == 0);
     thread_interrupt(t);
     KT_CHECK(thread_join(t) == -EINTR);
     return 0;
