@@ -61,6 +61,7 @@ struct sip_thread {
     struct thread *t;            // NULL: the slot is free (or being reaped)
     bool exited;                 // ran to its end; t is a zombie or about to be
     bool joining;                // a sip_thread_join has claimed it
+    bool starting;               // claimed by a sip_thread_create not yet done (t not set)
     bool stack_mapped;
     int status;                  // sip_thread_exit's, masked to 31 bits
     uint32_t fn, arg;            // what __sip_thread_entry is called with

@@ -48,6 +48,7 @@ static struct sip_thread *slot_claim(struct sip *s) {
         if (st->tid) continue;
         st->tid = s->next_tid++;
         st->t = NULL;
+        st->starting = true;
         st->exited = st->joining = false;
         st->status = 0;
         st->call_depth = 0;
@@ -60,6 +61,7 @@ static struct sip_thread *slot_claim(struct sip *s) {
 static void slot_free(struct sip *s, struct sip_thread *st) {
     spin_lock(&s->lock);
     st->tid = 0;
+    st->starting = false;
     spin_unlock(&s->lock);
 }
 
@@ -86,6 +88,7 @@ int sip_thread_spawn(struct sip *s, uint32_t fn, uint32_t arg, uint32_t stack_to
     t->owner = s;
     spin_lock(&s->lock);
     st->t = t;
+    st->starting = false;
     if (s->dying) thread_interrupt(t);   // sip_end may have looked before t was there
     int tid = st->tid;
     spin_unlock(&s->lock);
@@ -137,8 +140,9 @@ int sip_thread_join_tid(struct sip *s, int tid) {
 // The main thread at the SIP's end: every other thread was interrupted by
 // sip_end and unwinds soon; wait for each (not killably: the main thread is
 // itself interrupted) and reap it. A thread another one is joining is left
-// to that joiner, which finishes (or gives up) before it exits itself: so a
-// second pass, after every thread has exited, finds whatever it left.
+// to that joiner, which finishes (or gives up) before it exits itself, and
+// a slot still starting gets its thread from a creator that is itself one
+// of the threads waited for: so a second pass finds whatever the first left.
 void sip_threads_end(struct sip *s) {
     bool again = true;
     while (again) {
@@ -147,7 +151,7 @@ void sip_threads_end(struct sip *s) {
             struct sip_thread *st = &s->threads[i];
             spin_lock(&s->lock);
             if (!st->t || st->joining) {
-                again |= st->t != NULL;
+                again |= st->t != NULL || st->starting;
                 spin_unlock(&s->lock);
                 continue;
             }
