@@ -45,10 +45,11 @@ def sip_check():
     return make(os.path.join(BUILD, "host", "sip_check"))
 
 
-@pytest.fixture(scope="module")
-def hw_gen():
-    """The folder of the generated hw_syscalls.h (hw_abi.h includes it)."""
-    return os.path.dirname(make(os.path.join(BUILD, "gen", "hw_syscalls.h")))
+@pytest.fixture(scope="module", autouse=True)
+def generated():
+    """The generated headers every SIP's C needs (see sipc())."""
+    make(os.path.join(BUILD, "gen", "hw_syscalls.h"))
+    make("contracts")
 
 
 @pytest.fixture
@@ -59,8 +60,13 @@ def key(tmp_path):
 
 
 def sipc(src, out, key, *extra):
+    """tools/sipc with the generated headers the SIP C library includes: hw_syscalls.h
+    ($BUILD/gen) and <contracts/NAME.h> ($BUILD/sip/gen), made by the generated fixture."""
+    gen = os.path.join(ROOT, BUILD)
     return run([SIPC, str(src), "-o", str(out), "--key", str(key),
-                "--build", str(os.path.dirname(out)) + "/obj"] + list(extra))
+                "--build", str(os.path.dirname(out)) + "/obj",
+                "-I", os.path.join(gen, "gen"), "-I", os.path.join(gen, "sip", "gen")]
+               + list(extra))
 
 
 def manifest_lines(data):
@@ -184,12 +190,12 @@ BAD_PROGRAMS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_PROGRAMS))
-def test_bad_program_is_refused(case, tmp_path, key, hw_gen):
+def test_bad_program_is_refused(case, tmp_path, key):
     text, message = BAD_PROGRAMS[case]
     src = tmp_path / f"bad_{case}.c"
     src.write_text(text)
     out = tmp_path / f"bad_{case}.sip"
-    proc = sipc(src, out, key, "-I", hw_gen)
+    proc = sipc(src, out, key)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stderr.startswith(f"sipc: {src}: "), proc.stderr
     assert message in proc.stderr, proc.stderr
@@ -244,7 +250,14 @@ def test_folder_program(tmp_path, key):
 def test_make_puts_sealed_images_in_the_sip_initrd(sip_check):
     initrd = make(os.path.join(BUILD, "sip", "initrd.tar"))
     with open(initrd[:-4] + ".list") as f:
-        assert "sip/hello.sip" in [line.split()[0] for line in f]
+        names = [line.split()[0] for line in f]
+    for prog in ("hello", "sh", "echo", "cat", "ls", "wc", "grep"):
+        assert f"sip/{prog}.sip" in names, names
+    # wc.c wraps the hw source: its image is rebuilt when user/hw/wc.c changes
+    with open(os.path.join(ROOT, BUILD, "sip", "obj", "wc.d")) as f:
+        deps = f.read()
+    files = {os.path.normpath(os.path.join(ROOT, f)) for f in deps.replace("\\\n", " ").split()}
+    assert os.path.join(ROOT, "user", "hw", "wc.c") in files, deps[:2000]
     gen = os.path.join(ROOT, BUILD, "gen")
     image = os.path.join(ROOT, BUILD, "sip", "rootfs", "sip", "hello.sip")
     proc = run([sip_check, image, os.path.join(gen, "sip_seal.key")])
@@ -311,10 +324,19 @@ def test_wasm_without_the_thread_entry_is_refused(tmp_path, key):
     assert "no exported function __sip_thread_entry" in proc.stderr, proc.stderr
 
 
+def test_compiler_warnings_are_shown(tmp_path, key):
+    src = tmp_path / "warn.c"
+    src.write_text("int main(void) { int unused; return 0; }\n")
+    proc = sipc(src, tmp_path / "warn.sip", key)
+    assert proc.returncode == 0, proc.stderr
+    assert "unused variable 'unused'" in proc.stderr, proc.stderr
+
+
 def test_intermediate_files_never_overwrite_the_source(tmp_path, key):
     src = tmp_path / "hello.c"
     src.write_text(open(HELLO).read())
     proc = run([SIPC, str(src), "-o", str(tmp_path / "hello.sip"), "--key", str(key),
-                "--build", str(tmp_path)])
+                "--build", str(tmp_path), "-I", os.path.join(ROOT, BUILD, "gen"),
+                "-I", os.path.join(ROOT, BUILD, "sip", "gen")])
     assert proc.returncode == 1 and "would overwrite it: choose another" in proc.stderr
     assert src.read_text() == open(HELLO).read()
