@@ -24,6 +24,7 @@ VARIANT_KTESTS = {
            "killable_sleep", "killable_time_sleep", "proc_table", "exec_load", "usercopy",
            "uvm_space", "uvm_cow", "uvm_sbrk", "uvm_oom", "uvm_pcid"],
     "sip": ["sip_loader", "sip_run_frees", "sip_handles", "sip_abi_table", "sip_fixed_code",
+            "sip_kill_running", "sip_create_checks",
             "chan_order", "chan_full", "chan_closed", "chan_move", "chan_select", "chan_violation",
             "chan_cycle", "chan_leak", "chan_intr", "chan_stress", "chan_unrecv",
             "contract_registry", "contract_bad_machine", "contract_parse_refusal",
