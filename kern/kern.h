@@ -218,6 +218,8 @@ void monitor_run(void);
 extern const char variant_name[];                // "hw" or "sip"
 void variant_init(void);                         // after the shared core is up
 void variant_main(void);                         // what runs when no ktest is asked for
-// Called by the scheduler just before it switches to `next` (interrupts off,
-// sched_lock held): hw loads next's address space; sip has nothing to do.
-void variant_thread_switch(struct thread *next);
+// Called by the scheduler just before it switches from `prev` to `next`
+// (interrupts off, sched_lock held, next already this CPU's current thread):
+// hw loads next's address space; sip swaps the per-thread state wasm2c keeps
+// in globals.
+void variant_thread_switch(struct thread *prev, struct thread *next);

@@ -110,9 +110,9 @@ static void switch_to(struct thread *prev, struct thread *next) {
     c->current = next;
     use_kernel_stack_of(next, c);
     // The variant's one say in a switch (hw: load next's address space if
-    // it belongs to a process; sip: nothing). Before the stack switch, so a
-    // new thread starts in its own address space.
-    variant_thread_switch(next);
+    // it belongs to a process; sip: swap wasm2c's per-thread globals). Before
+    // the stack switch, so a new thread starts in its own address space.
+    variant_thread_switch(prev, next);
     // RFLAGS belong to the thread: an interrupt during a user copy (SMAP
     // opened by stac, AC set) can preempt it, and the next thread must not
     // inherit AC, i.e. run with SMAP quietly off. Popf works on every CPU.

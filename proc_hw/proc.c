@@ -89,7 +89,8 @@ bool proc_killed(void) {
 // is exiting and has given its memory back, so the kernel's). A kernel
 // thread keeps whatever CR3 is loaded: the upper half, all a kernel
 // thread touches, is the same in every space (docs/memory.md).
-void variant_thread_switch(struct thread *next) {
+void variant_thread_switch(struct thread *prev, struct thread *next) {
+    (void)prev;
     struct proc *p = next->owner;
     if (p) uvm_activate(p->as);
 }

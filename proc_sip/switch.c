@@ -20,17 +20,11 @@ static struct sip_thread *slot_of(struct sip *s, struct thread *t) {
 // AP is started): with several, two threads of one SIP would share the one
 // __stack_pointer, and every SIP the one depth counter, at the same time.
 //
-// The scheduler has already made next this CPU's current thread when it
-// calls the hook, so the thread being left is the one the hook last switched
-// to on this CPU (NULL at first: the boot thread, no SIP's). Its struct is
-// alive: a thread is freed only once it is off every CPU.
-static struct thread *running[MAX_CPUS];
-
-void variant_thread_switch(struct thread *next) {
-    int cpu = mycpu()->id;
-    struct thread *cur = running[cpu];
-    running[cpu] = next;
-    if (!cur) cur = next;        // nothing known to save: make it a no-op below
+// The thread being left is prev, not thread_current(): the scheduler has
+// already made next current (saving into next's slot was the bug that made
+// sh trap with "call stack exhausted" after its first child).
+void variant_thread_switch(struct thread *prev, struct thread *next) {
+    struct thread *cur = prev;
     struct sip *cs = cur == next ? NULL : cur->owner, *ns = next->owner;
     struct sip_thread *c = cs ? slot_of(cs, cur) : NULL;
     struct sip_thread *n = ns ? slot_of(ns, next) : NULL;
