@@ -17,10 +17,12 @@ What this file adds to pytest:
 """
 
 import fcntl
+import json
 import os
 import re
 import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -237,3 +239,52 @@ def build():
 
 def bochs_available():
     return shutil.which("bochs") is not None
+
+
+# ------------------------------------------------------------------ one boot, many tests
+# Boots are the expensive part: test_hw.py and test_sip.py share one boot per console script.
+
+_local_run_id = uuid.uuid4().hex
+
+
+def session_id(config):
+    """The same string in every xdist worker of one run, and new for every run."""
+    worker = getattr(config, "workerinput", None)
+    return worker["testrunuid"] if worker else _local_run_id
+
+
+def shared_boot(request, variant, key, lines, timeout, cmdline=""):
+    """Boot `variant` once per session with this console script; every caller gets the same
+    Run. The transcript stays at $BUILD/test-logs/shared-VARIANT-KEY.log (named in failures)."""
+    logs = build_dir() / "test-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log, meta = logs / f"shared-{variant}-{key}.log", logs / f"shared-{variant}-{key}.json"
+    scale = request.config.getoption("--timeout-scale")
+    with open(logs / f"shared-{variant}-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = json.loads(meta.read_text()) if meta.exists() else {}
+        if done.get("session") != session_id(request.config):
+            done = run_osrun(request, variant, lines, timeout * scale, cmdline, log)
+            done["session"] = session_id(request.config)
+            meta.write_text(json.dumps(done))
+    if done["code"] == EXIT_TIMEOUT:
+        raise OsrunTimeout(f"{variant} {lines!r}: osrun: TIMEOUT after {timeout * scale:g} s; transcript: {log}")
+    if done["code"] == EXIT_RUNNER:
+        raise OsrunRunnerError(f"osrun runner error (exit 4):\n{done['stderr']}")
+    return Run(done["code"], log.read_text(errors="replace") if log.exists() else "", done["stderr"], log)
+
+
+def run_osrun(request, variant, lines, limit, cmdline, log):
+    cmd = [str(OSRUN), "--variant", variant, "--no-build", "--cmdline", cmdline,
+           "--timeout", f"{limit:g}", "--log", str(log)]
+    accel = request.config.getoption("--accel")
+    if accel:
+        cmd += ["--accel", accel]
+    env = {**os.environ, "BUILD": str(build_dir())}
+    try:
+        proc = subprocess.run(cmd + ["--", *lines], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                              errors="replace", timeout=limit + 60)
+    except subprocess.TimeoutExpired:
+        return {"code": EXIT_TIMEOUT, "stderr": "osrun itself did not return"}
+    return {"code": proc.returncode, "stderr": proc.stderr}

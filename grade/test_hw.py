@@ -10,17 +10,11 @@ prints one `test NAME: OK|FAILED (reason)` line per test; the names come from th
 user/hw/usertests.c, so a new test there becomes a new pytest result here by itself.
 """
 
-import fcntl
-import json
-import os
 import re
-import subprocess
-import uuid
 
 import pytest
 
-from conftest import (EXIT_OK, EXIT_RUNNER, EXIT_TIMEOUT, OSRUN, ROOT, OsrunRunnerError,
-                      OsrunTimeout, Run, build_dir)
+from conftest import (EXIT_OK, ROOT, shared_boot)
 
 ACCEPTANCE = ["echo hello world | cat | wc", "usertests", "sysfuzz 1000000 1"]
 PROMPT = "$ "
@@ -43,50 +37,6 @@ QUICK_TESTS, SLOW_TESTS = usertests_names()
 
 # ------------------------------------------------------------------ one boot, many tests
 
-_local_run_id = uuid.uuid4().hex
-
-
-def session_id(config):
-    """The same string in every xdist worker of one run, and new for every run."""
-    worker = getattr(config, "workerinput", None)
-    return worker["testrunuid"] if worker else _local_run_id
-
-
-def shared_boot(request, key, lines, timeout, cmdline=""):
-    """Boot hw once per session with this console script; every caller gets the same Run.
-    The transcript stays at $BUILD/test-logs/shared-KEY.log (named in failure messages)."""
-    logs = build_dir() / "test-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log, meta = logs / f"shared-{key}.log", logs / f"shared-{key}.json"
-    scale = request.config.getoption("--timeout-scale")
-    with open(logs / f"shared-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = json.loads(meta.read_text()) if meta.exists() else {}
-        if done.get("session") != session_id(request.config):
-            done = run_osrun(request, lines, timeout * scale, cmdline, log)
-            done["session"] = session_id(request.config)
-            meta.write_text(json.dumps(done))
-    if done["code"] == EXIT_TIMEOUT:
-        raise OsrunTimeout(f"hw {lines!r}: osrun: TIMEOUT after {timeout * scale:g} s; transcript: {log}")
-    if done["code"] == EXIT_RUNNER:
-        raise OsrunRunnerError(f"osrun runner error (exit 4):\n{done['stderr']}")
-    return Run(done["code"], log.read_text(errors="replace") if log.exists() else "", done["stderr"], log)
-
-
-def run_osrun(request, lines, limit, cmdline, log):
-    cmd = [str(OSRUN), "--variant", "hw", "--no-build", "--cmdline", cmdline,
-           "--timeout", f"{limit:g}", "--log", str(log)]
-    accel = request.config.getoption("--accel")
-    if accel:
-        cmd += ["--accel", accel]
-    env = {**os.environ, "BUILD": str(build_dir())}
-    try:
-        proc = subprocess.run(cmd + ["--", *lines], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              errors="replace", timeout=limit + 60)
-    except subprocess.TimeoutExpired:
-        return {"code": EXIT_TIMEOUT, "stderr": "osrun itself did not return"}
-    return {"code": proc.returncode, "stderr": proc.stderr}
 
 
 def outputs(transcript):
@@ -114,7 +64,7 @@ def why(run, what):
 
 @pytest.fixture
 def acceptance(request):
-    return shared_boot(request, "acceptance", ACCEPTANCE, timeout=600)
+    return shared_boot(request, "hw", "acceptance", ACCEPTANCE, timeout=600)
 
 
 def test_acceptance(acceptance):
@@ -157,7 +107,7 @@ def test_usertests(acceptance, name):
 
 @pytest.fixture
 def slow_tier(request):
-    return shared_boot(request, "usertests-slow", ["usertests -s"], timeout=300)
+    return shared_boot(request, "hw", "usertests-slow", ["usertests -s"], timeout=300)
 
 
 @pytest.mark.parametrize("name", QUICK_TESTS + SLOW_TESTS)
@@ -193,7 +143,7 @@ SHELL = [
 
 @pytest.fixture
 def shell(request):
-    return shared_boot(request, "shell", SHELL, timeout=120)
+    return shared_boot(request, "hw", "shell", SHELL, timeout=120)
 
 
 def test_shell_boots_and_powers_off(shell):

@@ -14,18 +14,13 @@ test; the names come from the tests[] table in user/sip/siptests.c, so a new tes
 becomes a new pytest result here by itself.
 """
 
-import fcntl
-import json
-import os
 import re
 import subprocess
 import sys
-import uuid
 
 import pytest
 
-from conftest import (EXIT_OK, EXIT_RUNNER, EXIT_TEST_FAILED, EXIT_TIMEOUT, OSRUN, ROOT,
-                      OsrunRunnerError, OsrunTimeout, Run, build_dir)
+from conftest import (EXIT_OK, EXIT_TEST_FAILED, ROOT, shared_boot)
 
 POWEROFF_RE = re.compile(r"^poweroff: status (\d+)", re.M)
 EXIT_LINE_RE = re.compile(r"^sip (\d+) \((\w+)\): exited with status (-?\d+)$", re.M)
@@ -42,50 +37,6 @@ def why(run, what):
 
 # ------------------------------------------------------------------ one boot, many tests
 
-_local_run_id = uuid.uuid4().hex
-
-
-def session_id(config):
-    """The same string in every xdist worker of one run, and new for every run."""
-    worker = getattr(config, "workerinput", None)
-    return worker["testrunuid"] if worker else _local_run_id
-
-
-def run_osrun(request, lines, limit, cmdline, log):
-    cmd = [str(OSRUN), "--variant", "sip", "--no-build", "--cmdline", cmdline,
-           "--timeout", f"{limit:g}", "--log", str(log)]
-    accel = request.config.getoption("--accel")
-    if accel:
-        cmd += ["--accel", accel]
-    env = {**os.environ, "BUILD": str(build_dir())}
-    try:
-        proc = subprocess.run(cmd + ["--", *lines], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              errors="replace", timeout=limit + 60)
-    except subprocess.TimeoutExpired:
-        return {"code": EXIT_TIMEOUT, "stderr": "osrun itself did not return"}
-    return {"code": proc.returncode, "stderr": proc.stderr}
-
-
-def shared_boot(request, key, lines, timeout, cmdline=""):
-    """Boot sip once per session with this console script; every caller gets the same Run.
-    The transcript stays at $BUILD/test-logs/shared-sip-KEY.log (named in failures)."""
-    logs = build_dir() / "test-logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log, meta = logs / f"shared-sip-{key}.log", logs / f"shared-sip-{key}.json"
-    scale = request.config.getoption("--timeout-scale")
-    with open(logs / f"shared-sip-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = json.loads(meta.read_text()) if meta.exists() else {}
-        if done.get("session") != session_id(request.config):
-            done = run_osrun(request, lines, timeout * scale, cmdline, log)
-            done["session"] = session_id(request.config)
-            meta.write_text(json.dumps(done))
-    if done["code"] == EXIT_TIMEOUT:
-        raise OsrunTimeout(f"sip {lines!r}: osrun: TIMEOUT after {timeout * scale:g} s; transcript: {log}")
-    if done["code"] == EXIT_RUNNER:
-        raise OsrunRunnerError(f"osrun runner error (exit 4):\n{done['stderr']}")
-    return Run(done["code"], log.read_text(errors="replace") if log.exists() else "", done["stderr"], log)
 
 
 def output_of(run, command):
@@ -99,7 +50,7 @@ def output_of(run, command):
 
 @pytest.fixture
 def acceptance(request):
-    return shared_boot(request, "acceptance", ACCEPTANCE, timeout=600)
+    return shared_boot(request, "sip", "acceptance", ACCEPTANCE, timeout=600)
 
 
 def siptests_names():
