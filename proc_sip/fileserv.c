@@ -17,18 +17,7 @@
 #include "kern/fs.h"
 #include "proc_sip/services.h"
 
-// The FileService contract speaks the hw ABI's open flags and whence values
-// (syscall/hw_abi.h). That header pulls in the hw kernel's generated syscall
-// list, which a sip build need not have made yet, so the values are here.
-#define O_RDONLY  0x000
-#define O_WRONLY  0x001
-#define O_ACCMODE 0x003
-#define O_CREAT   0x040
-#define O_TRUNC   0x200
-#define O_APPEND  0x400
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
+#include "syscall/file_flags.h"   // the FileService contract speaks the hw ABI's flags
 
 #define FS_WORKERS       3
 #define FS_WORKER_CONNS  (CHAN_SELECT_MAX - 1)   // the inbox takes one select slot

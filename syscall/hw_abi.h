@@ -11,19 +11,7 @@
 
 #include "errno_list.h"   // the E* numbers, shared with the sip ABI
 
-// ---- open flags ----
-#define O_RDONLY  0x000
-#define O_WRONLY  0x001
-#define O_RDWR    0x002
-#define O_ACCMODE 0x003
-#define O_CREAT   0x040
-#define O_TRUNC   0x200
-#define O_APPEND  0x400
-
-// ---- lseek ----
-#define SEEK_SET 0
-#define SEEK_CUR 1
-#define SEEK_END 2
+#include "file_flags.h"    // O_* and SEEK_*, shared with the sip file service
 
 // ---- Limits ----
 #define NOFILE      32       // open files per process
