@@ -7,7 +7,8 @@
 //
 // Words may be quoted: '...' is literal, "..." allows \" and \\, and a
 // backslash outside quotes takes the next character as it is. '#' at the
-// start of a word begins a comment. Commands are found in /bin unless the
+// start of a word begins a comment (the lexer is user/lib/shlex.c, shared
+// with the sip shell). Commands are found in /bin unless the
 // name has a '/'. Builtins: cd, exit, poweroff, help.
 //
 // usage: sh                interactive (prompt "$ " when stdin is the console)
@@ -15,6 +16,7 @@
 //        sh -c 'LINE'      run one line
 #include <errno.h>
 #include <fcntl.h>
+#include <shlex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +31,8 @@
 
 // ---- Words and operators ----
 enum tok { TK_WORD, TK_PIPE, TK_IN, TK_OUT, TK_APPEND, TK_SEMI, TK_AMP, TK_END };
-struct token {
-    enum tok kind;
-    char *word;                   // TK_WORD only
-};
 
-static const char *tok_text(enum tok t) {
+static const char *tok_text(int t) {
     static const char *text[] = { "word", "|", "<", ">", ">>", ";", "&", "end of line" };
     return text[t];
 }
@@ -57,7 +55,7 @@ struct builtin {
     int (*run)(struct cmd *c);
 };
 
-static struct token toks[MAXTOKS];
+static struct shlex_token toks[MAXTOKS];
 static char words[2 * MAXLINE];   // the words with their quotes taken out
 static struct cmd cmd_pool[MAXCMDS];
 static struct pipeline pipes[MAXCMDS];
@@ -68,85 +66,24 @@ static int last_status;
 
 // ---- Lexing ----
 
-static bool is_operator_char(char c) {
-    return c == '|' || c == '<' || c == '>' || c == ';' || c == '&';
-}
-
-// An operator at *pp; advances past it.
-static enum tok lex_operator(const char **pp) {
-    const char *p = *pp;
-    *pp = p + 1;
-    switch (*p) {
-    case '|': return TK_PIPE;
-    case '<': return TK_IN;
-    case ';': return TK_SEMI;
-    case '&': return TK_AMP;
-    default:
-        if (p[1] == '>') {
-            *pp = p + 2;
-            return TK_APPEND;
-        }
-        return TK_OUT;
-    }
-}
-
-// One word at *pp, unquoted into *out (NUL-terminated); advances both.
-// Returns false on an unterminated quote.
-static bool lex_word(const char **pp, char **out) {
-    const char *p = *pp;
-    char *o = *out;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\n' && !is_operator_char(*p)) {
-        if (*p == '\'' || *p == '"') {
-            char q = *p++;
-            while (*p && *p != q) {
-                if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\')) p++;
-                *o++ = *p++;
-            }
-            if (!*p) return false;
-            p++;
-        } else if (*p == '\\' && p[1]) {
-            *o++ = p[1];
-            p += 2;
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o++ = 0;
-    *pp = p;
-    *out = o;
-    return true;
-}
+// ">>" before ">": the lexer takes the first operator that matches.
+static const struct shlex_op operators[] = {
+    { ">>", TK_APPEND, NULL }, { ">", TK_OUT, NULL }, { "<", TK_IN, NULL },
+    { "|", TK_PIPE, NULL }, { ";", TK_SEMI, NULL }, { "&", TK_AMP, NULL },
+};
+static const struct shlex_syntax syntax = {
+    operators, sizeof operators / sizeof operators[0], TK_WORD, TK_END,
+};
 
 // Splits line into toks[], ending with TK_END. Returns false (after saying
 // why) on a syntax error.
 static bool lex(const char *line) {
-    char *w = words;
-    int n = 0;
-    for (const char *p = line;;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-        if (!*p || *p == '#') break;
-        if (n == MAXTOKS - 1) {
-            fprintf(stderr, "sh: line too complex (more than %d words)\n", MAXTOKS - 1);
-            return false;
-        }
-        if (is_operator_char(*p)) {
-            toks[n++] = (struct token){ lex_operator(&p), NULL };
-            continue;
-        }
-        toks[n] = (struct token){ TK_WORD, w };
-        if (!lex_word(&p, &w)) {
-            fprintf(stderr, "sh: syntax error: unterminated quote\n");
-            return false;
-        }
-        n++;
-    }
-    toks[n] = (struct token){ TK_END, NULL };
-    return true;
+    return shlex_split(&syntax, line, toks, MAXTOKS, words);
 }
 
 // ---- Parsing ----
 
-static bool syntax_error(const struct token *t) {
+static bool syntax_error(const struct shlex_token *t) {
     fprintf(stderr, "sh: syntax error near '%s'\n", tok_text(t->kind));
     return false;
 }
@@ -156,7 +93,7 @@ static bool syntax_error(const struct token *t) {
 static bool parse_command(int *i, struct cmd *c) {
     *c = (struct cmd){ .argc = 0 };
     for (;; (*i)++) {
-        struct token *t = &toks[*i];
+        struct shlex_token *t = &toks[*i];
         if (t->kind == TK_WORD) {
             if (c->argc == MAXARG) {
                 fprintf(stderr, "sh: too many arguments (at most %d)\n", MAXARG);

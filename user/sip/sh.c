@@ -7,7 +7,8 @@
 //
 // Words may be quoted: '...' is literal, "..." allows \" and \\, and a
 // backslash outside quotes takes the next character as it is. '#' at the
-// start of a word begins a comment. A command is the SIP sip/NAME.sip of
+// start of a word begins a comment (the lexer is user/lib/shlex.c, shared
+// with the hw shell). A command is the SIP sip/NAME.sip of
 // the initrd, started with sip_spawn: its stdin and stdout are Stream
 // channels, the first command's stdin is none (end of file) and the last
 // one's stdout is none (the console). There are no files to redirect to
@@ -17,6 +18,7 @@
 // usage: sh              interactive: prompt "$ ", lines from stdin
 //        sh -c 'LINE'    run one line
 #include <errno.h>
+#include <shlex.h>
 #include <sip.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,102 +32,39 @@
 #define MAXARGS  SIP_ARGC_MAX     // words of one command
 
 enum tok { TK_WORD, TK_PIPE, TK_SEMI, TK_END };
-struct token {
-    enum tok kind;
-    char *word;                   // TK_WORD only
-};
 
 struct cmd {
     char *argv[MAXARGS + 1];
     int argc;
 };
 
-static struct token toks[MAXTOKS];
+static struct shlex_token toks[MAXTOKS];
 static char words[2 * MAXLINE];   // the words with their quotes taken out
 static int last_status;
 
 // ---- Lexing ----
 
-static bool is_operator_char(char c) {
-    return c == '|' || c == ';' || c == '<' || c == '>' || c == '&';
-}
-
-// One word at *pp, unquoted into *out (NUL-terminated); advances both.
-// Returns false on an unterminated quote.
-static bool lex_word(const char **pp, char **out) {
-    const char *p = *pp;
-    char *o = *out;
-    while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && !is_operator_char(*p)) {
-        if (*p == '\'' || *p == '"') {
-            char q = *p++;
-            while (*p && *p != q) {
-                if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
-                    p++;
-                *o++ = *p++;
-            }
-            if (!*p)
-                return false;
-            p++;
-        } else if (*p == '\\' && p[1]) {
-            *o++ = p[1];
-            p += 2;
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o++ = 0;
-    *pp = p;
-    *out = o;
-    return true;
-}
-
-// An operator at *p: '|' or ';', or false (after saying why) for the hw
-// shell's others, which a SIP shell cannot offer.
-static bool lex_operator(char c, enum tok *kind) {
-    if (c == '|' || c == ';') {
-        *kind = c == '|' ? TK_PIPE : TK_SEMI;
-        return true;
-    }
-    fprintf(stderr, "sh: '%c': the sip shell has no %s\n", c,
-            c == '&' ? "background jobs" : "redirections (no file descriptors to give)");
-    return false;
-}
+// The hw shell's other operators are listed too, refused: a SIP shell
+// cannot offer them, and "a>b" must not be read as one word.
+#define NO_REDIRECT "the sip shell has no redirections (no file descriptors to give)"
+static const struct shlex_op operators[] = {
+    { "|", TK_PIPE, NULL }, { ";", TK_SEMI, NULL },
+    { "<", TK_END, NO_REDIRECT }, { ">", TK_END, NO_REDIRECT },
+    { "&", TK_END, "the sip shell has no background jobs" },
+};
+static const struct shlex_syntax syntax = {
+    operators, sizeof operators / sizeof operators[0], TK_WORD, TK_END,
+};
 
 // Splits line into toks[], ending with TK_END. false (after saying why)
 // on a syntax error.
 static bool lex(const char *line) {
-    char *w = words;
-    int n = 0;
-    for (const char *p = line;;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-            p++;
-        if (!*p || *p == '#')
-            break;
-        if (n == MAXTOKS - 1) {
-            fprintf(stderr, "sh: line too complex (more than %d words)\n", MAXTOKS - 1);
-            return false;
-        }
-        if (is_operator_char(*p)) {
-            toks[n] = (struct token){ TK_END, NULL };
-            if (!lex_operator(*p++, &toks[n].kind))
-                return false;
-            n++;
-            continue;
-        }
-        toks[n] = (struct token){ TK_WORD, w };
-        if (!lex_word(&p, &w)) {
-            fprintf(stderr, "sh: syntax error: unterminated quote\n");
-            return false;
-        }
-        n++;
-    }
-    toks[n] = (struct token){ TK_END, NULL };
-    return true;
+    return shlex_split(&syntax, line, toks, MAXTOKS, words);
 }
 
 // ---- Parsing: one pipeline at a time ----
 
-static const char *tok_text(enum tok t) {
+static const char *tok_text(int t) {
     static const char *text[] = { "word", "|", ";", "end of line" };
     return text[t];
 }
