@@ -109,6 +109,10 @@ bool trap_kernel_fixup(struct trapframe *tf);
 // The last step of every trap that returns to ring 3, with interrupts off;
 // it must leave them off. Default (weak): nothing; hw checks for a kill.
 void trap_return_to_user(struct trapframe *tf);
+// The last step of an interrupt that returns to ring 0, after any preemption,
+// interrupts off. Default (weak): nothing; sip ends a dying SIP's thread that
+// was running the SIP's code (proc_sip/kill.c).
+void trap_return_to_kernel(struct trapframe *tf);
 // trapentry.asm's exit path: with rsp at a struct trapframe, restores it and
 // irets (swapgs first if it returns to ring 3). A new user thread's kernel
 // stack can be primed to "return" here.

@@ -98,7 +98,6 @@ __attribute__((weak)) void trap_return_to_user(struct trapframe *tf) {
 // Last thing before an interrupt returns to ring 0 (interrupts off), after
 // any preemption. Default (weak): nothing. The sip variant ends a SIP thread
 // here that was told to end while it ran the SIP's (ring-0) code.
-void trap_return_to_kernel(struct trapframe *tf);
 __attribute__((weak)) void trap_return_to_kernel(struct trapframe *tf) {
     (void)tf;
 }
