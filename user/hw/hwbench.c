@@ -12,6 +12,7 @@
 // from the kernel's calibrated TSC rate (sysinfo). Under emulation the TSC
 // is not the hardware's: the report says so (see TOOLCHAIN-NOTES.md).
 #include <stdint.h>
+#include <benchstat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,32 +70,6 @@ static const char *tsc_meaning(const char *accel, const struct cpu_desc *d) {
     return "accelerator not given (-a): treat the figures as unverified";
 }
 
-// ------------------------------------------------------------------ statistics
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-// "289.7 ns", or "22.18 us" from 10 us up.
-static void fmt_time(uint64_t cycles_x100, char *buf, size_t n) {
-    unsigned __int128 tenths = (unsigned __int128)cycles_x100 * 100000000u / (tsc_hz ? tsc_hz : 1);
-    uint64_t t = (uint64_t)tenths;
-    if (t < 100000) snprintf(buf, n, "%lu.%lu ns", (unsigned long)(t / 10), (unsigned long)(t % 10));
-    else snprintf(buf, n, "%lu.%02lu us", (unsigned long)(t / 10000), (unsigned long)(t / 100 % 100));
-}
-
-// per_op[] holds each run's cost of one operation, in hundredths of a cycle.
-static void report(const char *what, uint64_t *per_op, int runs, long ops) {
-    qsort(per_op, (size_t)runs, sizeof per_op[0], cmp_u64);
-    uint64_t med = per_op[runs / 2], lo = per_op[0], hi = per_op[runs - 1];
-    char t[24], tlo[24], thi[24];
-    fmt_time(med, t, sizeof t), fmt_time(lo, tlo, sizeof tlo), fmt_time(hi, thi, sizeof thi);
-    printf("hwbench: %-26s median %9lu cycles %12s   (min %lu = %s, max %lu = %s; %d runs x %ld)\n",
-           what, (unsigned long)(med / 100), t, (unsigned long)(lo / 100), tlo,
-           (unsigned long)(hi / 100), thi, runs, ops);
-}
-
 // ------------------------------------------------------------------ the rows
 
 typedef void (*op_batch)(long ops);
@@ -107,7 +82,7 @@ static void measure(const char *what, op_batch batch, int runs, long ops) {
         batch(ops);
         per_op[r] = (rdtsc() - t0) * 100 / (uint64_t)ops;
     }
-    report(what, per_op, runs, ops);
+    bench_report("hwbench", 26, what, per_op, runs, ops, tsc_hz);
 }
 
 static void nullcalls(long ops) {

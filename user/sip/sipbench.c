@@ -11,6 +11,7 @@
 // beside it. Cycles are sip_cycles (rdtsc); the TSC rate is measured here,
 // sip_cycles over sip_time_ns across a 200 ms sleep. Integer arithmetic only.
 // wasm cannot run cpuid, so unlike hwbench it names only what it is told.
+#include <benchstat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,34 +21,6 @@
 #define MAX_RUNS 31
 
 static uint64_t tsc_hz;
-
-// ------------------------------------------------------------------ statistics
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-// "289.7 ns", or "22.18 us" from 10 us up; cycles_x100: hundredths of a cycle.
-static void fmt_time(uint64_t cycles_x100, char *buf, size_t n) {
-    uint64_t hz = tsc_hz ? tsc_hz : 1;
-    // tenths of ns = cycles_x100 * 1e8 / hz, split to stay inside 64 bits
-    uint64_t t = cycles_x100 / hz * 100000000u + cycles_x100 % hz * 100000000u / hz;
-    if (t < 100000) snprintf(buf, n, "%lu.%lu ns", (unsigned long)(t / 10), (unsigned long)(t % 10));
-    else snprintf(buf, n, "%lu.%02lu us", (unsigned long)(t / 10000), (unsigned long)(t / 100 % 100));
-}
-
-// per_op[] holds each run's cost of one operation, in hundredths of a cycle.
-static void report(const char *what, uint64_t *per_op, int runs, long ops) {
-    qsort(per_op, (size_t)runs, sizeof per_op[0], cmp_u64);
-    uint64_t med = per_op[runs / 2], lo = per_op[0], hi = per_op[runs - 1];
-    char t[24], tlo[24], thi[24];
-    fmt_time(med, t, sizeof t), fmt_time(lo, tlo, sizeof tlo), fmt_time(hi, thi, sizeof thi);
-    printf("sipbench: %-28s median %9lu cycles %12s   (min %lu = %s, max %lu = %s; %d runs x %ld)\n",
-           what, (unsigned long)(med / 100), t, (unsigned long)(lo / 100), tlo,
-           (unsigned long)(hi / 100), thi, runs, ops);
-    fflush(stdout);
-}
 
 // ------------------------------------------------------------------ the rows
 
@@ -61,7 +34,7 @@ static int measure(const char *what, op_batch batch, int runs, long ops) {
         if (batch(ops) < 0) return -1;
         per_op[r] = ((uint64_t)sip_cycles() - t0) * 100 / (uint64_t)ops;
     }
-    report(what, per_op, runs, ops);
+    bench_report("sipbench", 28, what, per_op, runs, ops, tsc_hz);
     return 0;
 }
 
