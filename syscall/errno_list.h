@@ -29,4 +29,6 @@
 #define ENAMETOOLONG 36
 #define ENOSYS  38     // no such system call
 #define ENOTEMPTY 39   // directory not empty
+#define EPROTO  71     // protocol error: a link's send out of turn (user/include/portable.h)
+#define EMSGSIZE 90    // message too long for the link or the buffer
 #define ETIMEDOUT 110  // futex_wait timed out

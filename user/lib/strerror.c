@@ -33,6 +33,8 @@ static const char *message(int err) {
     case ENAMETOOLONG: return "File name too long";
     case ENOSYS: return "Function not implemented";
     case ENOTEMPTY: return "Directory not empty";
+    case EPROTO: return "Protocol error";
+    case EMSGSIZE: return "Message too long";
     case ETIMEDOUT: return "Connection timed out";
     default: return NULL;
     }
