@@ -76,7 +76,9 @@ HW_PROG_LIST := $(UBUILD)/hw/programs.list
 $(shell mkdir -p $(UBUILD)/hw && \
     { [ "$$(cat $(HW_PROG_LIST) 2>/dev/null)" = "$(HW_PROG_NAMES)" ] || \
       echo "$(HW_PROG_NAMES)" > $(HW_PROG_LIST); })
-$(foreach f,$(filter-out $(HW_PROGS),$(wildcard $(BUILD)/hw/rootfs/bin/*)),$(shell rm -f $(f)))
+# mk/portable.mk puts a program per user/portable/*.c in rootfs/bin too: kept.
+HW_ROOTFS_BIN := $(HW_PROGS) $(patsubst user/portable/%.c,$(BUILD)/hw/rootfs/bin/%,$(wildcard user/portable/*.c))
+$(foreach f,$(filter-out $(HW_ROOTFS_BIN),$(wildcard $(BUILD)/hw/rootfs/bin/*)),$(shell rm -f $(f)))
 $(BUILD)/hw/initrd.tar: $(HW_PROGS) $(HW_PROG_LIST)
 
 -include $(ULIB_HW_OBJ:.o=.d) $(UCRT0:.o=.d) $(HW_PROG_OBJ:.o=.d)
