@@ -16,6 +16,7 @@
 // Everything here runs in the calling thread; the link table is not locked,
 // so one link must not be used by two threads at once (the programs don't).
 #include <errno.h>
+#include <fcntl.h>
 #include <portable.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -138,12 +139,25 @@ static int keep_client_ends(int (*pipes)[2], pt_link *out, int nlinks) {
     return 0;
 }
 
+// A program that is not there is -ENOENT from pt_spawn, as on posix: after
+// the fork it could only be the child's exit status 127.
+static int program_exists(const char *path) {
+    struct stat st;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return fd;
+    int r = fstat(fd, &st);
+    close(fd);
+    return r < 0 ? r : st.type == T_FILE ? 0 : -ENOEXEC;
+}
+
 int pt_spawn(const char *name, char *const argv[], pt_link *out, int nlinks) {
     char path[MAXPATH];
-    if (nlinks < 0 || nlinks > PT_LINKS_MAX) return -EINVAL;
+    if (nlinks < 0 || nlinks > PT_LINKS_MAX || strchr(name, '/')) return -EINVAL;
     if (snprintf(path, sizeof path, "/bin/%s", name) >= (int)sizeof path) return -ENAMETOOLONG;
+    int r = program_exists(path);
+    if (r < 0) return r;
     int pipes[2 * PT_LINKS_MAX][2];
-    int r = make_pipes(pipes, nlinks);
+    r = make_pipes(pipes, nlinks);
     if (r < 0) return r;
     fflush(NULL);                             // or the child could inherit half a line
     int pid = fork();
@@ -180,6 +194,7 @@ static int portable_status(int st) {
 }
 
 int pt_wait(int child, int *status) {
+    if (child <= 0) return -ECHILD;           // never a pid: wait() would take any child
     if (take_ended(child, status)) return 0;
     for (;;) {
         int st = 0;
