@@ -120,23 +120,20 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int (*pip
     __builtin_unreachable();                  // hw.tbl's _exit is not declared _Noreturn
 }
 
+static int free_links(void) {
+    int n = 0;
+    for (int i = 0; i < LINKS; i++) n += !links[i].used;
+    return n;
+}
+
 // The parent keeps the client ends: it writes requests and reads replies.
-static int keep_client_ends(int (*pipes)[2], pt_link *out, int nlinks) {
+// (pt_spawn made sure of the room in the table before the fork.)
+static void keep_client_ends(int (*pipes)[2], pt_link *out, int nlinks) {
     for (int i = 0; i < nlinks; i++) {
         close(pipes[2 * i][0]);
         close(pipes[2 * i + 1][1]);
         out[i] = link_new(pipes[2 * i + 1][0], pipes[2 * i][1], true);
-        if (out[i] < 0) {                     // the child gets -EPIPE on those links
-            int err = out[i];
-            for (int j = i; j < nlinks; j++) {
-                close(pipes[2 * j + 1][0]);
-                close(pipes[2 * j][1]);
-            }
-            while (--i >= 0) pt_close(out[i]);
-            return err;
-        }
     }
-    return 0;
 }
 
 // A program that is not there is -ENOENT from pt_spawn, as on posix: after
@@ -154,20 +151,21 @@ int pt_spawn(const char *name, char *const argv[], pt_link *out, int nlinks) {
     char path[MAXPATH];
     if (nlinks < 0 || nlinks > PT_LINKS_MAX || strchr(name, '/')) return -EINVAL;
     if (snprintf(path, sizeof path, "/bin/%s", name) >= (int)sizeof path) return -ENAMETOOLONG;
+    if (free_links() < nlinks) return -EMFILE;
     int r = program_exists(path);
     if (r < 0) return r;
     int pipes[2 * PT_LINKS_MAX][2];
     r = make_pipes(pipes, nlinks);
     if (r < 0) return r;
-    fflush(NULL);                             // or the child could inherit half a line
+    fflush(NULL);                             // what we printed so far comes before the child's
     int pid = fork();
     if (pid == 0) child_exec(path, argv, pipes, nlinks);
     if (pid < 0) {
         close_pipes(pipes, 2 * nlinks);
         return pid;
     }
-    r = keep_client_ends(pipes, out, nlinks);
-    return r < 0 ? r : pid;
+    keep_client_ends(pipes, out, nlinks);
+    return pid;
 }
 
 // wait() returns whichever child ended first. One that is not the child asked
