@@ -279,3 +279,19 @@ def test_quick_run_report_files(quick_run):
         assert "not hardware cycles" in md
     for png in ("bench-cycles.png", "bench-ratios.png"):
         assert (out / png).read_bytes()[:8] == PNG_MAGIC
+
+
+# ---------------------------------------------------------------- tools/demo-tlb's reading
+
+def test_demo_tlb_reads_whether_pcid_was_on():
+    loader = importlib.machinery.SourceFileLoader("demo_tlb", str(ROOT / "tools" / "demo-tlb"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    demo = importlib.util.module_from_spec(spec)
+    loader.exec_module(demo)
+    tcg = demo.pcid_facts("cpu: ...\nhw: smep on, smap on, pcid off (not supported)\n$ ")
+    assert (tcg["on"], tcg["supported"]) == (False, False)
+    kvm = demo.pcid_facts("hw: smep on, smap on, pcid on, invpcid on\n")
+    assert (kvm["on"], kvm["supported"]) == (True, True)
+    off = demo.pcid_facts("hw: smep on, smap on, pcid off (pcid=off)\n")
+    assert (off["on"], off["supported"]) == (False, True)
+    assert demo.pcid_facts("Twofold sip kernel")["on"] is None
