@@ -2,6 +2,7 @@
 network and no QEMU; the boot runs only when the peer has been fetched (make linux-peer)
 and is skipped, saying so, otherwise.  Nothing here downloads."""
 
+import gzip
 import importlib.machinery
 import importlib.util
 import json
@@ -96,13 +97,15 @@ def test_newc_read_by_busybox_cpio(tmp_path):
     files = [m for m in SAMPLE if m[1] & 0o170000 in (peer.S_IFDIR, peer.S_IFREG)]
     archive = tmp_path / "a.cpio"
     archive.write_bytes(peer.write_newc(files))
-    listing = subprocess.run([str(busybox), "cpio", "-t"], stdin=open(archive, "rb"),
-                             capture_output=True, text=True, check=True).stdout
+    with open(archive, "rb") as f:
+        listing = subprocess.run([str(busybox), "cpio", "-t"], stdin=f,
+                                 capture_output=True, text=True, check=True).stdout
     assert listing.splitlines() == [m[0] for m in files]
     out = tmp_path / "out"
     out.mkdir()
-    subprocess.run([str(busybox), "cpio", "-i", "-d"], stdin=open(archive, "rb"), cwd=out,
-                   capture_output=True, check=True)
+    with open(archive, "rb") as f:
+        subprocess.run([str(busybox), "cpio", "-i", "-d"], stdin=f, cwd=out,
+                       capture_output=True, check=True)
     for name, _, data, _ in files[1:]:
         assert (out / name).read_bytes() == data
 
@@ -145,7 +148,6 @@ def test_initramfs_layout(tmp_path):
 
 
 def test_gzip_initramfs_is_the_same_archive(tmp_path):
-    import gzip
     base = fake_peer(tmp_path)
     bins = tmp_path / "bin"
     bins.mkdir()
