@@ -2,6 +2,7 @@
 network and no QEMU; the boot runs only when the peer has been fetched (make linux-peer)
 and is skipped, saying so, otherwise.  Nothing here downloads."""
 
+import fcntl
 import gzip
 import importlib.machinery
 import importlib.util
@@ -242,8 +243,12 @@ def test_info_uses_osruns_machine():
 def initramfs():
     """$BUILD/linux/initramfs.cpio, made (never fetched) by its make rule."""
     build = build_dir()
-    r = subprocess.run(["make", "-s", f"BUILD={make_spelling(build)}", "linux-initramfs"],
-                       cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    build.mkdir(parents=True, exist_ok=True)
+    # The lock tools/osrun and conftest take: one make per build tree at a time.
+    with open(build / ".osrun-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", f"BUILD={make_spelling(build)}", "linux-initramfs"],
+                           cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     return build / "linux" / "initramfs.cpio"
 
