@@ -7,8 +7,9 @@
 // pt_link_arg(i) without being told where they are.
 //
 // A message goes down a pipe as a 4-byte length and then its bytes, in ONE
-// write: the pipe holds a whole frame (PIPE_SIZE 4096 >= 4 + PT_MSG_MAX), so
-// the kernel copies it in one go unless the reader has gone. The receiver
+// write: the turn rule keeps at most one frame in a pipe, and the pipe holds a
+// whole one (PIPE_SIZE 4096 >= 4 + PT_MSG_MAX), so the kernel copies it in one
+// go and returns short only if the reader has gone (-EPIPE here). The receiver
 // keeps a buffer per link and reads as much as the pipe holds, so a message
 // costs one read() when it has arrived whole (the usual case), and framing
 // never depends on how the bytes were split between reads.
@@ -25,7 +26,8 @@
 #include <thread.h>
 #include <unistd.h>
 
-#define LINKS       12                        // link ends one process holds (2 fds each)
+#define LINKS       12                        // link ends a process holds: 2 fds each, and
+                                              // 3 + 24 leaves a few of NOFILE (32) for files
 #define FRAME_HDR   4                         // the length before every message
 #define RX_BUF      4096                      // one pipe's worth: all a read can return
 #define FIRST_ARGFD 3                         // link i's server end: 3+2i and 4+2i
