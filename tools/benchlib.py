@@ -108,8 +108,9 @@ def judge_program(parsed, prog, expected, lines, runs=None):
 
 def row_stats(data):
     """One system's cell of a row from its @data line: cycles per operation as the
-    median, fastest and slowest of the runs, and the median in ns from the tsc_hz the
-    program measured."""
+    median (with an even number of runs, the mean of the middle two: the programs'
+    human rows show the upper one), fastest and slowest of the runs, and the median in
+    ns from the tsc_hz the program measured."""
     runs = [v / 100 for v in data["x100"]]
     med = statistics.median(runs)
     hz = data["tsc_hz"]
