@@ -16,7 +16,7 @@ from conftest import EXIT_OK, EXIT_PANIC, EXIT_TEST_FAILED, bochs_available
 # of each variant's own code.  test_ktest_list_matches_this_file fails when a kernel
 # gains (or loses) a ktest that these lists do not name: add it here, and it gets its
 # own test_ktest_alone run.
-SHARED_KTESTS = ["frame", "heap", "vm", "thread", "preempt", "waitq", "timer", "sleep",
+SHARED_KTESTS = ["frame", "heap", "vm", "vm_pge", "thread", "preempt", "waitq", "timer", "sleep",
                  "fpu", "fpu_switch", "cpu_tables", "trap",
                  "fs_basic", "fs_path", "fs_grow", "fs_unlink_open", "fs_getcwd", "fs_leak"]
 VARIANT_KTESTS = {

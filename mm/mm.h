@@ -53,6 +53,7 @@ struct addrspace {
     pte_t *pml4;                // the same, through the direct map
 };
 void vm_init(void);                                  // the kernel's own tables; switch to them
+bool vm_global_pages_on(void);                       // CR4.PGE set (not on with pge=off)
 struct addrspace *vm_kernel_space(void);
 struct addrspace *vm_new_space(void);                // upper half shared with the kernel's
 void vm_free_space(struct addrspace *as);            // frees lower-half tables (not the pages)

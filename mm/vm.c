@@ -310,6 +310,22 @@ static void map_kernel_image(void) {
     map_image_part((uint64_t)__data_start, (uint64_t)__kernel_end, PTE_W | PTE_NX);
 }
 
+// CR4.PGE makes the CPU keep PTE_G (kernel) entries across CR3 writes.
+// pge=off on the command line leaves it clear, so every address-space
+// switch flushes the kernel's entries too: what a kernel without global
+// pages pays (make demo-tlb compares it). PTE_G is still set in the
+// tables; with PGE clear the CPU ignores it.
+static void enable_global_pages(void) {
+    const char *sw = cmdline_get("pge");
+    bool off = sw && strcmp(sw, "off") == 0;
+    if (!off) write_cr4(read_cr4() | CR4_PGE);
+    kprintf("vm: pge %s\n", off ? "off (pge=off)" : "on");
+}
+
+bool vm_global_pages_on(void) {
+    return (read_cr4() & CR4_PGE) != 0;
+}
+
 // After this the identity map of low memory is gone: physical memory is
 // reached only through phys_to_virt, the image only through KERNEL_BASE.
 void vm_init(void) {
@@ -320,6 +336,6 @@ void vm_init(void) {
     map_direct(ALIGN_UP(phys_mem_top(), HUGE_SIZE));
     map_kernel_image();
     vm_switch(&kernel_space);
-    write_cr4(read_cr4() | CR4_PGE);     // honour PTE_G: kernel entries survive CR3 writes
+    enable_global_pages();
     pmm_direct_map_ready();
 }
