@@ -127,7 +127,8 @@ def targets(res):
            "| Target | Ratio | Measured | Met |", "|---|---|---|---|"]
     for t in res["targets"]:
         met = "—" if t["met"] is None else "met" if t["met"] else "not met"
-        measured = fmt_ratio(t["ratio"]) if t["ratio"] is not None else t["why"]
+        # 4 digits: a ratio just over the limit must not print as the limit itself
+        measured = f"{t['ratio']:.4g}" if t["ratio"] is not None else t["why"]
         num, den = (NAMES[s] for s in t["ratio_of"].split("/"))
         out.append(f"| {t['what']} | {num}/{den} <= {t['limit_text']} | {measured} | {met} |")
     if res["emulated"]:
