@@ -32,10 +32,16 @@ __asm__(
     ".p2align 4\n"
     ".globl uc_memcpy, uc_strncpy, usercopy_begin, usercopy_end, usercopy_recover\n"
     "usercopy_begin:\n"
-    // long uc_memcpy(dst rdi, src rsi, n rdx). rep movsb is restartable:
+    // long uc_memcpy(dst rdi, src rsi, n rdx). rep movs is restartable:
     // after a fixed fault it resumes with rcx/rsi/rdi where it stopped.
+    // Words first, then the odd bytes: QEMU's TCG runs one iteration of a
+    // rep per pass through its translated block, so movsq is 8x fewer.
     "uc_memcpy:\n"
     "    movq %rdx, %rcx\n"
+    "    shrq $3, %rcx\n"
+    "    rep movsq\n"
+    "    movq %rdx, %rcx\n"
+    "    andq $7, %rcx\n"
     "    rep movsb\n"
     "    xorl %eax, %eax\n"
     "    ret\n"
