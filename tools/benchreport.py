@@ -152,13 +152,14 @@ def title_suffix(res):
         ": emulator cycles, not hardware cycles"
 
 
-def bar_group(ax, labels, series, log=True):
-    """series: [(name, colour, [value or None per label])], drawn side by side."""
+def bar_group(ax, labels, series, base=0, log=True):
+    """series: [(name, colour, [value or None per label])], drawn side by side, each bar
+    from base to its value (ratios: from 1, so a faster one hangs below the line)."""
     width = 0.8 / len(series)
     for i, (name, colour, values) in enumerate(series):
         xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(labels))]
-        ax.bar([x for x, v in zip(xs, values) if v], [v for v in values if v], width,
-               label=name, color=colour)
+        ax.bar([x for x, v in zip(xs, values) if v], [v - base for v in values if v], width,
+               bottom=base, label=name, color=colour)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=8)
     if log:
@@ -192,7 +193,7 @@ def chart_ratios(res, path, plt):
                [r["singularity"]["singularity_over_linux"] if r["singularity"] else None
                 for r in rows])]
     fig, ax = plt.subplots(figsize=(11, 5.5))
-    bar_group(ax, labels, series)
+    bar_group(ax, labels, series, base=1)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_ylabel("ratio of medians (log scale; below 1: the first is faster)")
     ax.set_title(f"Ratios beside Singularity's published ratio ({title_suffix(res)})",
