@@ -38,8 +38,19 @@ $(call obj_of,$(BUILD)/sip,$(sip_SRC)): | $(SIP_KEY_H)
 SIP_PROG_FILES := $(sort $(wildcard user/sip/*.c))
 SIP_PROG_DIRS := $(filter-out user/sip/include user/sip/lib, \
     $(patsubst %/,%,$(sort $(wildcard user/sip/*/))))
-SIP_PROG_NAMES := $(notdir $(basename $(SIP_PROG_FILES)) $(SIP_PROG_DIRS))
+SIP_OWN_NAMES := $(notdir $(basename $(SIP_PROG_FILES)) $(SIP_PROG_DIRS))
+# Portable programs (user/include/portable.h): every user/portable/NAME.c (not
+# backend/) is a SIP too, compiled with the sip backend added (sipc --add);
+# the backend's endpoint lines make link i initial endpoint 2+i. A name that
+# is also a user/sip program would be two images of one name: refused.
+SIP_PORTABLE_BACKEND := user/portable/backend/sip.c
+SIP_PORTABLE_NAMES := $(notdir $(basename $(sort $(wildcard user/portable/*.c))))
+$(foreach n,$(filter $(SIP_OWN_NAMES),$(SIP_PORTABLE_NAMES)),$(error \
+    user/portable/$(n).c and $(firstword $(wildcard user/sip/$(n).c user/sip/$(n))) \
+    are both the SIP program $(n): rename one))
+SIP_PROG_NAMES := $(SIP_OWN_NAMES) $(SIP_PORTABLE_NAMES)
 SIP_IMAGES := $(patsubst %,$(SIP_ROOT)/%.sip,$(SIP_PROG_NAMES))
+SIP_PORTABLE_IMAGES := $(patsubst %,$(SIP_ROOT)/%.sip,$(SIP_PORTABLE_NAMES))
 # Every image depends on the tools, the ABI, the library and the contracts;
 # the headers and sources each one included (a wrapper's user/hw/NAME.c too)
 # come from the .d file sipc writes beside it (--deps). hw_abi.h includes the
@@ -66,6 +77,11 @@ $(SIP_ROOT)/$(notdir $(1)).sip: $(wildcard $(1)/*.c $(1)/*.h) $(SIP_DEPS) $$$$(C
 	$$(Q)$$(PYTHON) $$(SIPC) $(1) -o $$@ $$(SIPC_FLAGS) --deps $(SIP_OBJDIR)/$(notdir $(1)).d
 endef
 $(foreach d,$(SIP_PROG_DIRS),$(eval $(call sip_dir_rule,$(d))))
+$(SIP_PORTABLE_IMAGES): $(SIP_ROOT)/%.sip: user/portable/%.c $(SIP_PORTABLE_BACKEND) \
+        $(SIP_DEPS) $$(CONTRACT_HEADERS)
+	$(call say,SIPC,$<)
+	$(Q)$(PYTHON) $(SIPC) $< --add $(SIP_PORTABLE_BACKEND) -o $@ $(SIPC_FLAGS) \
+	    --deps $(SIP_OBJDIR)/$*.d
 -include $(patsubst %,$(SIP_OBJDIR)/%.d,$(SIP_PROG_NAMES))
 
 # The sip initrd carries every image; as in mk/user.mk the list of names is a
@@ -76,3 +92,16 @@ $(shell mkdir -p $(SIP_OBJDIR) && \
       echo "$(SIP_PROG_NAMES)" > $(SIP_PROG_LIST); })
 $(foreach f,$(filter-out $(SIP_IMAGES),$(wildcard $(SIP_ROOT)/*.sip)),$(shell rm -f $(f)))
 $(BUILD)/sip/initrd.tar: $(SIP_IMAGES) $(SIP_PROG_LIST)
+
+# The WebFiles data set (tools/mkwebdata, its rule in mk/posix.mk) as
+# /data/webfiles.disk: the kernel's file service serves the ramfs the initrd
+# fills, so webfiles on sip reads the same bytes as on hw and Linux. A link,
+# not a copy (tools/mkinitrd packs the target's contents). Only with
+# mk/posix.mk, which knows how to make it.
+ifneq ($(wildcard mk/posix.mk),)
+SIP_WEBDATA := $(BUILD)/sip/rootfs/data/webfiles.disk
+$(SIP_WEBDATA): $(BUILD)/bench/webdata/webfiles.disk
+	@mkdir -p $(@D)
+	$(Q)ln -sf $(abspath $<) $@
+$(BUILD)/sip/initrd.tar: $(SIP_WEBDATA)
+endif

@@ -180,11 +180,14 @@ static bool args_ok(const char *args, uint32_t len) {
 }
 
 // eps[i] against the manifest's line i "CONTRACT:ROLE": same contract, same
-// role, or NULL. A SIP spawning must give exactly one per line; the kernel
-// may give fewer or extra NULLs.
+// role, or NULL. A SIP spawning may give FEWER than the lines (the rest are
+// none, as a -1 would be): a spawner cannot always know how many a program
+// declares (the shell gives stdin and stdout; a portable program's
+// pt_spawn gives only the links it made, of the four its backend declares).
+// More than the lines is an error; the kernel may give extra NULLs.
 static int endpoints_match(const struct sip_module *m, struct endpoint *const *eps, int neps,
                            bool strict) {
-    if (neps < 0 || (strict && neps != m->nendpoints)) return -EINVAL;
+    if (neps < 0 || (strict && neps > m->nendpoints)) return -EINVAL;
     for (int i = 0; i < neps; i++) {
         if (!eps || !eps[i]) continue;
         if (i >= m->nendpoints) return -EINVAL;

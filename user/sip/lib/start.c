@@ -43,7 +43,13 @@ __attribute__((weak)) int __main_void(void) {
     return __main_argc_argv(argc, argv_list);
 }
 
+// What wasm-ld makes of the program's C constructors (__attribute__((constructor))):
+// nothing runs them unless _start does, as a hosted C start-up would.
+// user/portable/backend/sip.c notes its initial endpoints in one.
+void __wasm_call_ctors(void);
+
 __attribute__((export_name("_start"))) void _start(void) {
+    __wasm_call_ctors();
     __stdio_init();
     exit(__main_void());
 }
