@@ -340,3 +340,68 @@ def test_intermediate_files_never_overwrite_the_source(tmp_path, key):
                 "-I", os.path.join(ROOT, BUILD, "sip", "gen")])
     assert proc.returncode == 1 and "would overwrite it: choose another" in proc.stderr
     assert src.read_text() == open(HELLO).read()
+
+
+# ------------------------------------------------------------------ portable programs (--add)
+
+def test_added_source_endpoints_come_between_library_and_program(tmp_path, key, contracts):
+    """--add FILE.c is linked in, and its endpoint lines follow the library's (stdin,
+    stdout) and come before the program's: a portable backend's links are 2, 3, ..."""
+    added = tmp_path / "backend.c"
+    added.write_text("// sip: endpoint=Stdio:imp\nint twice(int x) { return 2 * x; }\n")
+    src = tmp_path / "ep.c"
+    src.write_text('#include <sip.h>\n// sip: endpoint=Stdio:exp\nint twice(int);\n'
+                   'int main(void) { return twice(21); }\n')
+    out = tmp_path / "ep.sip"
+    proc = sipc(src, out, key, "--contracts", str(contracts), "--add", str(added))
+    assert proc.returncode == 0, proc.stderr
+    assert endpoints(out.read_bytes()) == ["Stream:reader", "Stream:writer",
+                                           "Stdio:imp", "Stdio:exp"]
+
+
+def test_missing_added_source_is_refused(tmp_path, key):
+    missing = tmp_path / "nosuch.c"
+    proc = sipc(HELLO, tmp_path / "hello.sip", key, "--add", str(missing))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"sipc: {missing}: no such C file (--add)"), proc.stderr
+
+
+def test_portable_program_gets_the_sip_backend_and_four_link_ends(tmp_path, key):
+    """A portable program built as mk/sip.mk does: PT_LINKS_MAX Link server ends after
+    stdin and stdout, so pt_link_arg(i) is initial endpoint 2+i."""
+    src = tmp_path / "pt.c"
+    src.write_text('#include <portable.h>\n'
+                   'int main(void) { return pt_link_arg(0) < 0 && pt_null_call() > 0 ? 0 : 1; }\n')
+    out = tmp_path / "pt.sip"
+    proc = sipc(src, out, key, "--add",
+                os.path.join(ROOT, "user", "portable", "backend", "sip.c"))
+    assert proc.returncode == 0, proc.stderr
+    assert endpoints(out.read_bytes()) == ["Stream:reader", "Stream:writer"] + \
+        ["Link:server"] * 4
+
+
+def test_portable_programs_and_webdata_are_in_the_sip_initrd(sip_check):
+    """Every user/portable/NAME.c is sip/NAME.sip in the sip initrd, with no Makefile
+    edit, and the WebFiles data set is data/webfiles.disk there."""
+    initrd = make(os.path.join(BUILD, "sip", "initrd.tar"))
+    with open(initrd[:-4] + ".list") as f:
+        names = [line.split()[0] for line in f]
+    portable = os.path.join(ROOT, "user", "portable")
+    progs = [f[:-2] for f in os.listdir(portable) if f.endswith(".c")]
+    for prog in progs:
+        assert f"sip/{prog}.sip" in names, names
+    assert "data/webfiles.disk" in names, names
+
+
+def test_portable_name_clash_is_a_make_error(tmp_path):
+    """A name in both user/sip/ and user/portable/ stops make with both files named
+    (mk/sip.mk alone, in a scratch tree: the check is made when the file is read)."""
+    for folder in ("user/sip", "user/portable/backend"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "user/sip/twin.c").write_text("int main(void) { return 0; }\n")
+    (tmp_path / "user/portable/twin.c").write_text("int main(void) { return 0; }\n")
+    proc = subprocess.run(["make", "-C", str(tmp_path), "-f", os.path.join(ROOT, "mk", "sip.mk"),
+                           "BUILD=b", "sip-programs"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "user/portable/twin.c and user/sip/twin.c are both the SIP program twin" in \
+        proc.stderr, proc.stderr
