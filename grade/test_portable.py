@@ -133,12 +133,16 @@ FAILED_SIP_RE = re.compile(r"^\[\d+\] (exit \d+|killed)$", re.M)
 
 
 def shell_outputs(transcript):
-    """{command: output} for the lines typed at "$ " prompts (the first of each)."""
-    result = {}
-    for piece in transcript.split("\n$ ")[1:]:
-        command, _, output = piece.partition("\n")
-        result.setdefault(command, output)
-    return result
+    """[(command, output)] for the lines typed at "$ " prompts, in order."""
+    return [tuple(piece.partition("\n")[::2]) for piece in transcript.split("\n$ ")[1:]]
+
+
+def output_after(outputs, command):
+    """What `command` printed and what the line after it printed ("" if none), or None."""
+    for i, (cmd, out) in enumerate(outputs):
+        if cmd == command:
+            return out, outputs[i + 1][1] if i + 1 < len(outputs) else ""
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +159,10 @@ def sip_boot(request):
 def test_hw_program(hw_boot, prog):
     where = f"hw (transcript {hw_boot.log})"
     assert "PANIC" not in hw_boot.transcript, f"{where}: the kernel panicked"
-    out = shell_outputs(hw_boot.transcript).get(f"{prog} -q")
-    assert out is not None, f"{where}: {prog} -q never ran"
-    status = re.search(r"^init: sh exited with status (\d+)", out, re.M)
+    found = output_after(shell_outputs(hw_boot.transcript), f"{prog} -q")
+    assert found is not None, f"{where}: {prog} -q never ran"
+    out, after_exit = found
+    status = re.search(r"^init: sh exited with status (\d+)", after_exit, re.M)
     assert not status, f"{where}: {prog} -q exited {status.group(1)}:\n{out}"
     check_program(prog, "hw", out, where)
 
@@ -166,8 +171,9 @@ def test_hw_program(hw_boot, prog):
 def test_sip_program(sip_boot, prog):
     where = f"sip (transcript {sip_boot.log})"
     assert "PANIC" not in sip_boot.transcript, f"{where}: the kernel panicked"
-    out = shell_outputs(sip_boot.transcript).get(f"{prog} -q")
-    assert out is not None, f"{where}: {prog} -q never ran"
+    found = output_after(shell_outputs(sip_boot.transcript), f"{prog} -q")
+    assert found is not None, f"{where}: {prog} -q never ran"
+    out = found[0]
     failed = FAILED_SIP_RE.search(out) or re.search(r"^sip \d+ \(\w+\): .*$", out, re.M)
     assert not failed, f"{where}: {prog} -q: {failed.group(0)}:\n{out}"
     check_program(prog, "sip", out, where)
