@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_dir, make_spelling
+from conftest import ROOT, build_dir, make_spelling, session_id
 
 sys.path.insert(0, str(ROOT / "tools"))
 import benchlib  # noqa: E402
@@ -203,21 +203,39 @@ def peer_fetched():
     return (peer if peer.is_absolute() else ROOT / peer) / "peer.json"
 
 
-@pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
-    """One `tools/bench --quick` over the build: the posix programs and, when the peer
-    is fetched, its initramfs are made first (packing only: no download here)."""
+def make_quick_run_inputs():
+    """The posix programs and, when the peer is fetched, its initramfs (packing only: no
+    download here), under the lock osrun takes around its make."""
     targets = ["posix"] + (["linux-initramfs"] if peer_fetched().exists() else [])
     with open(build_dir() / ".osrun-build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         make = subprocess.run(["make", "-s", *targets, f"BUILD={make_spelling(build_dir())}"],
                               cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     assert make.returncode == 0, make.stdout + make.stderr
-    out = tmp_path_factory.mktemp("bench")
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "bench"), "--quick",
-                           "--out", str(out)], cwd=ROOT, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def quick_run(request):
+    """One `tools/bench --quick` per test session, shared by the xdist workers (as
+    conftest's shared_boot shares a boot): its files stay in $BUILD/test-logs/bench-quick."""
+    out = build_dir() / "test-logs" / "bench-quick"
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / "bench-quick.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        marker = out / "session"
+        if not marker.exists() or marker.read_text() != session_id(request.config):
+            (out / "results.json").unlink(missing_ok=True)
+            make_quick_run_inputs()
+            accel = request.config.getoption("--accel")
+            timeout = 300 * request.config.getoption("--timeout-scale")
+            proc = subprocess.run([sys.executable, str(ROOT / "tools" / "bench"), "--quick",
+                                   "--out", str(out), "--timeout", f"{timeout:g}",
+                                   *(["--accel", accel] if accel else [])],
+                                  cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=3 * timeout + 60)
+            (out / "bench.log").write_text(proc.stdout + proc.stderr)
+            assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+            marker.write_text(session_id(request.config))
     return out, json.loads((out / "results.json").read_text())
 
 
