@@ -65,6 +65,12 @@ static int new_end(int rfd, int wfd, enum turn turn) {
     return l;
 }
 
+static int free_ends(void) {
+    int n = 0;
+    for (int i = 0; i < LINKS_MAX; i++) n += ends[i].turn == FREE;
+    return n;
+}
+
 static struct link_end *end_of(pt_link l) {
     if (l < 0 || l >= LINKS_MAX || ends[l].turn == FREE) return NULL;
     return &ends[l];
@@ -188,24 +194,28 @@ static void child_exec(const char *path, char *const argv[], int (*srv)[2], int 
     _exit(127);
 }
 
-// srv[i] = {read, write} of the child's end; cli[i] the same for ours.
+static void close_pairs(int (*p)[2], int n) {
+    for (int i = 0; i < n; i++) close(p[i][0]), close(p[i][1]);
+}
+
+// srv[i] = {read, write} of the child's end; cli[i] the same for ours. On
+// failure nothing is left open.
 static int make_pipes(int (*srv)[2], int (*cli)[2], int nlinks) {
     for (int i = 0; i < nlinks; i++) {
         int down[2], up[2];      // down: client -> server; up: server -> client
-        if (pipe2(down, O_CLOEXEC) < 0) return -errno;
-        if (pipe2(up, O_CLOEXEC) < 0) {
-            int err = -errno;
+        int err = pipe2(down, O_CLOEXEC) < 0 ? -errno : 0;
+        if (!err && pipe2(up, O_CLOEXEC) < 0) {
+            err = -errno;
             close(down[0]), close(down[1]);
+        }
+        if (err) {
+            close_pairs(srv, i), close_pairs(cli, i);
             return err;
         }
         srv[i][0] = down[0], srv[i][1] = up[1];
         cli[i][0] = up[0], cli[i][1] = down[1];
     }
     return 0;
-}
-
-static void close_pairs(int (*p)[2], int n) {
-    for (int i = 0; i < n; i++) close(p[i][0]), close(p[i][1]);
 }
 
 int pt_spawn(const char *name, char *const argv[], pt_link *links, int nlinks) {
@@ -215,20 +225,24 @@ int pt_spawn(const char *name, char *const argv[], pt_link *links, int nlinks) {
     if (snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/bin", name) >= (int)sizeof path)
         return -ENAMETOOLONG;
     if (access(path, X_OK) < 0) return -errno;   // say so here: after fork it is only 127
+    // Room for our ends first: a child we could not keep links to would run on
+    // with no one to talk to.
+    if (free_ends() < nlinks) return -EMFILE;
     int srv[PT_LINKS_MAX][2], cli[PT_LINKS_MAX][2];
-    int err = make_pipes(srv, cli, nlinks);      // on failure the pairs made so far leak: rare
+    int err = make_pipes(srv, cli, nlinks);
     if (err < 0) return err;
     fflush(NULL);                                // output so far stays before the child's
     pid_t pid = fork();
     if (pid == 0) child_exec(path, argv, srv, nlinks);
     int fork_err = -errno;
     close_pairs(srv, nlinks);
-    for (int i = 0; i < nlinks && pid > 0; i++) {
-        links[i] = new_end(cli[i][0], cli[i][1], CLIENT_MAY_SEND);
-        if (links[i] < 0) return links[i];
+    if (pid < 0) {
+        close_pairs(cli, nlinks);
+        return fork_err;
     }
-    if (pid < 0) close_pairs(cli, nlinks);
-    return pid < 0 ? fork_err : pid;
+    for (int i = 0; i < nlinks; i++)             // free_ends() made sure of the room
+        links[i] = new_end(cli[i][0], cli[i][1], CLIENT_MAY_SEND);
+    return pid;
 }
 
 int pt_wait(int child, int *status) {
