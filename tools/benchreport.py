@@ -153,13 +153,21 @@ def title_suffix(res):
 
 
 def bar_group(ax, labels, series, base=0, log=True):
-    """series: [(name, colour, [value or None per label])], drawn side by side, each bar
-    from base to its value (ratios: from 1, so a faster one hangs below the line)."""
+    """series: [(name, colour, [value or None per label], [(lo, hi) or None per label])],
+    drawn side by side, each bar from base to its value (ratios: from 1, so a faster one
+    hangs below the line), with a whisker from lo to hi where given."""
     width = 0.8 / len(series)
-    for i, (name, colour, values) in enumerate(series):
+    for i, (name, colour, values, spans) in enumerate(series):
         xs = [j + (i - (len(series) - 1) / 2) * width for j in range(len(labels))]
-        ax.bar([x for x, v in zip(xs, values) if v], [v - base for v in values if v], width,
+        keep = [k for k, v in enumerate(values) if v]
+        ax.bar([xs[k] for k in keep], [values[k] - base for k in keep], width,
                bottom=base, label=name, color=colour)
+        whiskers = [k for k in keep if spans[k]]
+        if whiskers:
+            ax.errorbar([xs[k] for k in whiskers], [values[k] for k in whiskers],
+                        yerr=[[values[k] - spans[k][0] for k in whiskers],
+                              [spans[k][1] - values[k] for k in whiskers]],
+                        fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=8)
     if log:
@@ -167,16 +175,21 @@ def bar_group(ax, labels, series, base=0, log=True):
     ax.legend(fontsize=8)
 
 
+def min_max(cell):
+    return (cell["min"], cell["max"]) if "median" in cell else None
+
+
 def chart_cycles(res, path, plt):
     rows = [r for r in res["rows"] if r["program"] in TABLE_PROGRAMS]
     labels = [label_of(r) for r in rows]
-    series = [(NAMES[s], COLOURS[s], [r["systems"][s].get("median") for r in rows])
-              for s in SYSTEMS]
+    series = [(NAMES[s], COLOURS[s], [r["systems"][s].get("median") for r in rows],
+               [min_max(r["systems"][s]) for r in rows]) for s in SYSTEMS]
     series.append(("Singularity (published)", COLOURS["singularity"],
-                   [r["singularity"]["cycles"] if r["singularity"] else None for r in rows]))
+                   [r["singularity"]["cycles"] if r["singularity"] else None for r in rows],
+                   [None] * len(rows)))
     fig, ax = plt.subplots(figsize=(11, 5.5))
     bar_group(ax, labels, series)
-    ax.set_ylabel("median cycles per operation (log scale)")
+    ax.set_ylabel("median cycles per operation, fastest to slowest run (log scale)")
     ax.set_title(f"Twofold benchmarks ({title_suffix(res)})", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -186,12 +199,13 @@ def chart_cycles(res, path, plt):
 def chart_ratios(res, path, plt):
     rows = [r for r in res["rows"] if r["program"] in TABLE_PROGRAMS]
     labels = [label_of(r) for r in rows]
-    series = [("sip/hw", "#9467bd", [r["ratios"]["sip/hw"] for r in rows]),
-              ("hw/Linux", "#8c564b", [r["ratios"]["hw/linux"] for r in rows]),
-              ("sip/Linux", "#17becf", [r["ratios"]["sip/linux"] for r in rows]),
+    none = [None] * len(rows)
+    series = [("sip/hw", "#9467bd", [r["ratios"]["sip/hw"] for r in rows], none),
+              ("hw/Linux", "#8c564b", [r["ratios"]["hw/linux"] for r in rows], none),
+              ("sip/Linux", "#17becf", [r["ratios"]["sip/linux"] for r in rows], none),
               ("Singularity/Linux (published)", COLOURS["singularity"],
                [r["singularity"]["singularity_over_linux"] if r["singularity"] else None
-                for r in rows])]
+                for r in rows], none)]
     fig, ax = plt.subplots(figsize=(11, 5.5))
     bar_group(ax, labels, series, base=1)
     ax.axhline(1.0, color="black", linewidth=0.8)
