@@ -13,6 +13,7 @@ Benchmarks, so never a timing: only that the numbers are there.
 import fcntl
 import os
 import re
+import struct
 import subprocess
 from pathlib import Path
 
@@ -102,6 +103,22 @@ def test_posix_webfiles_refuses_a_bad_image(posix_build, tmp_path):
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert f"{bad}: not a WebFiles image" in proc.stderr, proc.stderr
+
+
+def test_posix_webfiles_catches_a_wrong_byte(posix_build, tmp_path):
+    """One flipped bit in a file's data: webfiles names the file and the byte, exits non-zero."""
+    image = bytearray((posix_build / "bench" / "webdata" / "webfiles.disk").read_bytes())
+    first_data, = struct.unpack_from("<I", image, 8 + 4 * 4)   # header: see tools/mkwebdata
+    image[first_data * 512 + 7] ^= 1                            # byte 7 of file 0
+    bad = tmp_path / "flipped.disk"
+    bad.write_bytes(bytes(image))
+    bin_dir = posix_build / "posix" / "bin"
+    # -n 2000: enough random reads to reach file 0 (1 in 256 each)
+    proc = subprocess.run([str(bin_dir / "webfiles"), "-n", "2000", "-r", "1", "-d", str(bad)],
+                          env={**os.environ, "PT_BIN_DIR": str(bin_dir)},
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0, "webfiles read a corrupted file without noticing"
+    assert "file 0 byte 7 is" in proc.stderr, proc.stderr
 
 
 def test_mkwebdata_is_deterministic(tmp_path):

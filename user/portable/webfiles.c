@@ -62,9 +62,10 @@ static int parse_header(const char *who, const char *path, const uint8_t *b, str
     }
     *h = (struct header){ get32(b + 12), get32(b + 16), get32(b + 20), get32(b + 24),
                           get32(b + 28) };
-    if (h->total_blocks > IMAGE_BLOCKS_MAX || h->dir_block != 1 ||
-        h->dir_blocks * (BLOCK / DIR_ENTRY) < h->nfiles || h->data_block > h->total_blocks ||
-        h->dir_block + h->dir_blocks > h->data_block) {
+    // In this order nothing overflows: each bound limits the next product or sum.
+    if (h->total_blocks > IMAGE_BLOCKS_MAX || h->data_block > h->total_blocks ||
+        h->dir_block != 1 || h->dir_blocks >= h->data_block ||
+        h->nfiles > h->dir_blocks * (BLOCK / DIR_ENTRY)) {
         fprintf(stderr, PROG " %s: %s: the header's layout is inconsistent\n", who, path);
         return -1;
     }
@@ -93,7 +94,7 @@ static int load_disk(const char *path) {
         return -1;
     }
     uint8_t first[BLOCK], extra;
-    struct header h;
+    struct header h = { 0 };
     int err = read_fully(fd, first, BLOCK) < 0 ? -2 : parse_header("disk", path, first, &h);
     if (err == 0 && !(disk = malloc((size_t)h.total_blocks * BLOCK))) err = -3;
     if (err == 0) {
