@@ -46,6 +46,7 @@ struct inode {
     struct inode *children;            // directories: sorted by name
     struct inode *sibling;             // next entry of the parent directory
     void **index[FS_INDEX_PAGES];      // files: pages of block pointers
+    uint64_t version;                  // files: bumped by every change of the contents
 };
 
 static struct spinlock fs_lock = SPINLOCK_INIT("fs");
@@ -127,6 +128,7 @@ static size_t write_block_part(struct inode *ip, uint64_t pos, const uint8_t *sr
     uint8_t *blk = file_block(ip, pos / FS_BLOCK_SIZE, true);
     if (!blk) return 0;
     memcpy(blk + pos % FS_BLOCK_SIZE, src, n);
+    ip->version++;
     if (pos + n > ip->size) ip->size = pos + n;
     return n;
 }
@@ -425,6 +427,7 @@ int fs_truncate(struct inode *ip, uint64_t size) {
         file_zero_tail(ip, size);
     }
     ip->size = size;
+    ip->version++;
     spin_unlock(&fs_lock);
     return 0;
 }
@@ -458,6 +461,16 @@ uint64_t inode_size(struct inode *ip) {
     uint64_t size = ip->size;
     spin_unlock(&fs_lock);
     return size;
+}
+
+// Which contents a file has: (ino, version) names them for good, since
+// inode numbers are never reused. exec shares a program's read-only
+// segments between processes that loaded the same contents (proc_hw/exec.c).
+void inode_version(struct inode *ip, uint64_t *ino, uint64_t *version) {
+    spin_lock(&fs_lock);
+    *ino = ip->ino;
+    *version = ip->version;
+    spin_unlock(&fs_lock);
 }
 
 int inode_type(struct inode *ip) {

@@ -87,6 +87,7 @@ int fs_readdir(struct inode *dir, uint64_t index, struct fs_dirent *out);
 void fs_stat(struct inode *ip, struct fs_stat *st);
 uint64_t inode_size(struct inode *ip);
 int inode_type(struct inode *ip);
+void inode_version(struct inode *ip, uint64_t *ino, uint64_t *version);   // names its contents
 // The absolute path of a directory into buf: its length, FS_ERANGE if buf
 // is too small, FS_ENOENT if the directory was unlinked, FS_ENOTDIR.
 int fs_getcwd(struct inode *dir, char *buf, size_t n);

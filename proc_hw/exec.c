@@ -10,6 +10,9 @@
 //     load_segment       each PT_LOAD: fresh zeroed pages with its
 //                        permissions (text R-X, data RW-), then the file's
 //                        bytes; the rest of the segment stays zero (bss)
+//     load_readonly      a read-only PT_LOAD another live process loaded
+//                        from the same file contents: its frames, shared
+//                        (textshare.c); else loaded as above and offered
 //     map_stack          USER_STACK_PAGES below USER_STACK_TOP; the page
 //                        below them stays unmapped: the guard page
 //     push_args          argc, argv[], the strings, on the new stack
@@ -29,6 +32,7 @@
 //                  └──────────────────────────┘
 #include "proc_hw/uvm.h"
 #include "proc_hw/elf.h"
+#include "proc_hw/textshare.h"
 #include "kern/fs.h"
 
 #define EXEC_MAX_IMAGE (64ull << 20)      // bytes of segments a program may ask for
@@ -118,6 +122,31 @@ static int load_segment(struct uspace *as, struct inode *ip, const struct elf_se
     return 0;
 }
 
+// A read-only segment (text, rodata) that a live process loaded from the
+// same contents of the same file is mapped from its frames (textshare.c):
+// no copy, and under TCG no translating the same code again at new
+// addresses. Otherwise it is loaded here and offered to the next exec.
+static int load_readonly(struct uspace *as, struct inode *ip, const struct elf_segment *s,
+                         uint8_t *buf) {
+    struct textseg_key key = { .offset = s->offset, .vaddr = s->vaddr, .memsz = s->memsz,
+                               .prot = s->prot };
+    inode_version(ip, &key.ino, &key.version);
+    struct textseg *t = textseg_find(&key);
+    if (t) {
+        int r = uvm_map_textseg(as, ALIGN_DOWN(s->vaddr, PAGE_SIZE), t, s->prot);
+        if (r == 0) return 0;
+        textseg_put(t);
+        return r == -ENOMEM ? r : -ENOEXEC;
+    }
+    int r = load_segment(as, ip, s, buf);
+    if (r == 0) uvm_publish_textseg(as, &key);
+    return r;
+}
+
+static int load_any(struct uspace *as, struct inode *ip, const struct elf_segment *s, uint8_t *buf) {
+    return s->prot & ELF_PROT_W ? load_segment(as, ip, s, buf) : load_readonly(as, ip, s, buf);
+}
+
 static int map_stack(struct uspace *as) {
     return uvm_map_zero(as, STACK_BOTTOM, USER_STACK_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE);
 }
@@ -139,7 +168,7 @@ static int build_space(struct inode *ip, const struct elf_info *info, uint8_t *b
     struct uspace *as = uvm_create();
     if (!as) return -ENOMEM;
     int r = 0;
-    for (int i = 0; i < info->nloads && r == 0; i++) r = load_segment(as, ip, &info->loads[i], buf);
+    for (int i = 0; i < info->nloads && r == 0; i++) r = load_any(as, ip, &info->loads[i], buf);
     if (r == 0) r = map_stack(as);
     if (r == 0) r = push_args(as, kargv, argc, out);
     if (r < 0) {

@@ -1,10 +1,11 @@
 // proc_hw/ktest_uvm.c: in-kernel tests of user address spaces, copy-on-write,
-// sbrk and the user copies (ktest=uvm_space,uvm_cow,uvm_sbrk,uvm_oom,
-// usercopy,uvm_pcid). They run in a kernel thread with no process: a test
-// that needs a space in CR3 loads one with uvm_activate and unloads it at
-// the end. Each checks the free-frame count came back exactly (kheap_trim
-// first, so the heap's cached pages do not count).
+// sbrk, the user copies and exec (ktest=uvm_space,uvm_cow,uvm_sbrk,uvm_oom,
+// usercopy,uvm_pcid,exec_load,exec_text_shared). They run in a kernel
+// thread with no process: a test that needs a space in CR3 loads one with
+// uvm_activate and unloads it at the end. Each checks the free-frame count
+// came back exactly (kheap_trim first, so the heap's cached pages do not count).
 #include "proc_hw/uvm.h"
+#include "kern/fs.h"
 
 #define VA_TEXT 0x400000ull
 #define VA_DATA 0x600000ull
@@ -331,5 +332,66 @@ KTEST(exec_load) {
     many[MAXARG + 1] = NULL;
     KT_CHECK(exec_load("/bin/echo", many, MAXARG + 1, &img) == -E2BIG);
     KT_CHECK(frames_now() == before);
+    return 0;
+}
+
+// ---- exec shares read-only segments (textshare.c) ----
+
+// /bin/echo copied to a file the test may change.
+static int copy_echo(const char *to) {
+    struct inode *src, *dst;
+    KT_CHECK(fs_lookup(NULL, "/bin/echo", &src) == 0);
+    KT_CHECK(fs_open(NULL, to, true, &dst) == 0);
+    uint8_t *buf = kmalloc(PAGE_SIZE);
+    KT_CHECK(buf != NULL);
+    long n;
+    for (uint64_t off = 0; (n = fs_read(src, off, buf, PAGE_SIZE)) > 0; off += (uint64_t)n)
+        KT_CHECK(fs_write(dst, off, buf, (size_t)n) == n);
+    kfree(buf);
+    inode_put(src);
+    inode_put(dst);
+    return 0;
+}
+
+// Rewrites byte 'off' with its own value: the same contents, a new version.
+static int touch_byte(const char *path, uint64_t off) {
+    struct inode *ip;
+    uint8_t b;
+    KT_CHECK(fs_lookup(NULL, path, &ip) == 0);
+    KT_CHECK(fs_read(ip, off, &b, 1) == 1 && fs_write(ip, off, &b, 1) == 1);
+    inode_put(ip);
+    return 0;
+}
+
+static struct uspace *load(const char *path) {
+    char *argv[] = { "echo", "hi", NULL };
+    struct exec_image img;
+    return exec_load(path, argv, 2, &img) == 0 ? img.as : NULL;
+}
+
+// Catches: two execs of one file copying the text (or sharing its data),
+// a fork losing the sharing, a changed file still served from the old
+// frames, frames held after the last process of a program is gone.
+KTEST(exec_text_shared) {
+    uvm_init();
+    KT_CHECK(copy_echo("/kt-echo") == 0);
+    size_t before = frames_now();
+    struct uspace *a = load("/kt-echo"), *b = load("/kt-echo");
+    KT_CHECK(a && b);
+    uint64_t data = (uint64_t)uvm_sbrk(a, 0) - PAGE_SIZE;
+    KT_CHECK(pa_of(a, USER_TEXT_BASE, NULL) && pa_of(a, USER_TEXT_BASE, NULL) == pa_of(b, USER_TEXT_BASE, NULL));
+    KT_CHECK(pa_of(a, data, NULL) != pa_of(b, data, NULL));
+    struct uspace *child = uvm_fork(b);
+    KT_CHECK(child && child->shared[0] == b->shared[0]);
+    uvm_destroy(b);
+    uvm_destroy(a);
+    KT_CHECK(touch_byte("/kt-echo", 0) == 0);
+    struct uspace *c = load("/kt-echo");
+    KT_CHECK(c && pa_of(c, USER_TEXT_BASE, NULL) != pa_of(child, USER_TEXT_BASE, NULL));
+    KT_CHECK(peek(c, USER_TEXT_BASE) == peek(child, USER_TEXT_BASE));
+    uvm_destroy(child);
+    uvm_destroy(c);
+    KT_CHECK(frames_now() == before);
+    KT_CHECK(fs_unlink(NULL, "/kt-echo") == 0);
     return 0;
 }

@@ -35,6 +35,7 @@
 // Without PCIDs every CR3 write flushes all non-global entries: nothing to do.
 // SMP: other CPUs are not shot down yet (mm/vm.c does not either).
 #include "proc_hw/uvm.h"
+#include "proc_hw/textshare.h"
 
 #define PROT_MASK (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define USER_MIN  PAGE_SIZE                   // page 0 stays unmapped: NULL faults
@@ -212,6 +213,8 @@ void uvm_destroy(struct uspace *as) {
                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
     }
     for_each_user_page(as, drop_page, NULL);
+    for (int i = 0; i < USPACE_SHARED_MAX; i++)
+        if (as->shared[i]) textseg_put(as->shared[i]);
     vm_free_space(as->vm);
     pcid_free(as->pcid);
     kfree(as);
@@ -283,6 +286,66 @@ int uvm_map_zero(struct uspace *as, uint64_t va, size_t len, uint64_t prot) {
         }
     }
     return 0;
+}
+
+// ---- Shared program segments (textshare.c) ----
+
+static int free_shared_slot(struct uspace *as) {
+    for (int i = 0; i < USPACE_SHARED_MAX; i++)
+        if (!as->shared[i]) return i;
+    return -1;
+}
+
+static int map_shared_page(struct uspace *as, uint64_t va, uint64_t pa, uint64_t flags) {
+    if (!frameref_inc(pa)) return -ENOMEM;
+    spin_lock(&as->lock);
+    int r = vm_map_page(as->vm, va, pa, flags);
+    if (r == VM_OK) as->pages++;
+    spin_unlock(&as->lock);
+    if (r == VM_OK) return 0;
+    frameref_put(pa);
+    return r == VM_EEXIST ? -EEXIST : r == VM_ENOMEM ? -ENOMEM : -EINVAL;
+}
+
+// The entry's frames from va on, never writable: nobody may write them, so
+// they are shared as fork shares text, and a kernel write (uvm_copy_to)
+// would find them shared and copy first. All or nothing.
+int uvm_map_textseg(struct uspace *as, uint64_t va, struct textseg *t, uint64_t prot) {
+    size_t n;
+    const uint64_t *frames = textseg_frames(t, &n);
+    int slot = free_shared_slot(as);
+    if (slot < 0 || (prot & (PROT_WRITE | ~PROT_MASK)) || va % PAGE_SIZE ||
+        !user_range_ok(va, n * PAGE_SIZE)) return -EINVAL;
+    uint64_t flags = pte_flags_for(prot);
+    for (size_t i = 0; i < n; i++) {
+        int r = map_shared_page(as, va + i * PAGE_SIZE, frames[i], flags);
+        if (r < 0) {
+            unmap_range(as, va, va + i * PAGE_SIZE);
+            return r;
+        }
+    }
+    as->shared[slot] = t;
+    return 0;
+}
+
+// The pages exec just loaded for key's segment become an entry others may
+// map. Best effort: without memory or a free slot they stay private.
+void uvm_publish_textseg(struct uspace *as, const struct textseg_key *key) {
+    uint64_t start = ALIGN_DOWN(key->vaddr, PAGE_SIZE);
+    size_t n = (ALIGN_UP(key->vaddr + key->memsz, PAGE_SIZE) - start) / PAGE_SIZE;
+    int slot = free_shared_slot(as);
+    uint64_t *frames = slot < 0 ? NULL : kmalloc(n * sizeof *frames);
+    if (!frames) return;
+    bool all = true;
+    spin_lock(&as->lock);
+    for (size_t i = 0; i < n && all; i++) {
+        pte_t *pte = vm_walk(as->vm, start + i * PAGE_SIZE, false);
+        all = pte && (*pte & PTE_P) && !(*pte & PTE_W);
+        if (all) frames[i] = *pte & PTE_ADDR_MASK;
+    }
+    spin_unlock(&as->lock);
+    if (all) as->shared[slot] = textseg_publish(key, frames, n);
+    kfree(frames);
 }
 
 // ---- Copy-on-write ----
@@ -375,6 +438,8 @@ static int share_page(struct uspace *parent, uint64_t va, pte_t *pte, void *ctx)
 struct uspace *uvm_fork(struct uspace *parent) {
     struct uspace *child = uvm_create();
     if (!child) return NULL;
+    for (int i = 0; i < USPACE_SHARED_MAX; i++)
+        if ((child->shared[i] = parent->shared[i])) textseg_dup(child->shared[i]);
     brk_begin(parent);
     spin_lock(&parent->lock);
     int r = for_each_user_page(parent, share_page, child);

@@ -4,6 +4,10 @@
 #pragma once
 #include "proc_hw/proc.h"
 
+#define USPACE_SHARED_MAX 4     // shared program segments per space (text, rodata, ...)
+
+struct textseg;
+
 struct uspace {
     struct addrspace *vm;       // the PML4; upper half shared with the kernel (mm/vm.c)
     struct spinlock lock;       // the lower-half tables, pages, and the COW state of each PTE
@@ -14,6 +18,7 @@ struct uspace {
     uint32_t stale_cpus;        // bit c: CPU c may hold stale TLB entries for pcid
     bool brk_busy;              // an sbrk is mapping or unmapping (may take a while)
     struct waitq brk_wait;      // other sbrk callers wait here
+    struct textseg *shared[USPACE_SHARED_MAX];   // read-only segments mapped from textshare.c
 };
 
 // The space loaded in this CPU's CR3 by uvm_activate, or NULL (the kernel's).
