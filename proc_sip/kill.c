@@ -66,10 +66,6 @@ _Noreturn void sip_trap_current(const char *what) {
     sip_unwind_current();
 }
 
-void sip_check_dying(struct sip *s) {
-    if (__atomic_load_n(&s->dying, __ATOMIC_SEQ_CST)) sip_unwind_current();
-}
-
 // The weak hook of arch/x86_64/trap.c: an interrupt is about to return to
 // ring 0. If it interrupted wasm code of a dying SIP, return instead into
 // sip_unwind_current, on the thread's kernel stack below where its base

@@ -146,7 +146,11 @@ _Noreturn void sip_trap_current(const char *what);
 _Noreturn void sip_finish(struct sip *s);
 void sip_free_resources(struct sip *s);
 // An ABI call's last act: a thread of a dying SIP does not go back to wasm.
-void sip_check_dying(struct sip *s);
+// Inline: it is on every ABI call's path (sip_self is it and one load), and
+// under TCG a call and its return cost more than the check itself.
+static inline void sip_check_dying(struct sip *s) {
+    if (__builtin_expect(__atomic_load_n(&s->dying, __ATOMIC_SEQ_CST), 0)) sip_unwind_current();
+}
 static inline int32_t sip_abi_return(struct sip *s, int32_t r) {
     sip_check_dying(s);
     return r;
