@@ -150,17 +150,16 @@ static int pack_args(const struct cmd *c, char *buf, int cap) {
 }
 
 // Starts c with stdin in and stdout out (handles, or -1; they move to it).
-// A program may declare more endpoints than the standard two: those get -1.
+// A program may declare more endpoints than the standard two: the kernel
+// gives those none (a parent may pass fewer handles than declared).
 static int spawn(const struct cmd *c, int in, int out) {
     char args[SIP_ARGS_MAX];
-    int32_t handles[8] = { in, out, -1, -1, -1, -1, -1, -1 };
-    int len = pack_args(c, args, sizeof args), id = -EINVAL;
+    int32_t handles[2] = { in, out };
+    int len = pack_args(c, args, sizeof args);
     if (len < 0)
         return -E2BIG;
     const char *name = c->argv[0];
-    for (int n = 2; n <= 8 && id == -EINVAL; n++)
-        id = sip_spawn(name, (int)strlen(name), args, len, handles, n);
-    return id;
+    return sip_spawn(name, (int)strlen(name), args, len, handles, 2);
 }
 
 static void spawn_failed(const char *name, int err) {
