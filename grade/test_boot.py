@@ -22,7 +22,7 @@ SHARED_KTESTS = ["frame", "heap", "vm", "vm_pge", "thread", "preempt", "waitq", 
 VARIANT_KTESTS = {
     "hw": ["file_fd", "file_pipe", "pipe_ring", "pipe_block", "pipe_eof",
            "killable_sleep", "killable_time_sleep", "proc_table", "exec_load", "usercopy",
-           "uvm_space", "uvm_cow", "uvm_sbrk", "uvm_oom", "uvm_pcid", "exec_text_shared"],
+           "uvm_space", "uvm_cow", "uvm_sbrk", "uvm_oom", "uvm_pcid", "exec_text_shared", "uvm_spans"],
     "sip": ["sip_loader", "sip_run_frees", "sip_handles", "sip_abi_table", "sip_fixed_code",
             "sip_kill_running", "sip_create_checks",
             "chan_order", "chan_full", "chan_closed", "chan_move", "chan_select", "chan_violation",

@@ -1,9 +1,9 @@
 // proc_hw/ktest_uvm.c: in-kernel tests of user address spaces, copy-on-write,
 // sbrk, the user copies and exec (ktest=uvm_space,uvm_cow,uvm_sbrk,uvm_oom,
-// usercopy,uvm_pcid,exec_load,exec_text_shared). They run in a kernel
-// thread with no process: a test that needs a space in CR3 loads one with
-// uvm_activate and unloads it at the end. Each checks the free-frame count
-// came back exactly (kheap_trim first, so the heap's cached pages do not count).
+// usercopy,uvm_pcid,exec_load,exec_text_shared,uvm_spans). They run in a
+// kernel thread with no process: a test that needs a space in CR3 loads one
+// with uvm_activate and unloads it at the end. Each checks the free-frame
+// count came back exactly (kheap_trim first, so cached heap pages do not count).
 #include "proc_hw/uvm.h"
 #include "kern/fs.h"
 
@@ -393,5 +393,33 @@ KTEST(exec_text_shared) {
     uvm_destroy(c);
     KT_CHECK(frames_now() == before);
     KT_CHECK(fs_unlink(NULL, "/kt-echo") == 0);
+    return 0;
+}
+
+// ---- fork and exit walk only where pages were mapped (uvm.c's spans) ----
+
+// Catches: a walk that misses pages at the edges of its spans (either side
+// of USER_SPAN_SPLIT, the first and last page of the lower half), so fork
+// leaves them out or exit leaks them.
+KTEST(uvm_spans) {
+    uvm_init();
+    size_t before = frames_now();
+    static const uint64_t at[] = { PAGE_SIZE, USER_TEXT_BASE, USER_SPAN_SPLIT - PAGE_SIZE,
+                                   USER_SPAN_SPLIT, USER_STACK_TOP - PAGE_SIZE, USER_TOP - PAGE_SIZE };
+    const size_t n = sizeof at / sizeof at[0];
+    struct uspace *parent = uvm_create();
+    KT_CHECK(parent != NULL);
+    for (size_t i = 0; i < n; i++) {
+        KT_CHECK(uvm_map_zero(parent, at[i], PAGE_SIZE, PROT_READ | PROT_WRITE) == 0);
+        KT_CHECK(uvm_copy_to(parent, at[i], "x", 1) == 0);
+    }
+    struct uspace *child = uvm_fork(parent);
+    KT_CHECK(child != NULL && uvm_pages(child) == n);
+    for (size_t i = 0; i < n; i++)
+        KT_CHECK(pa_of(child, at[i], NULL) && pa_of(child, at[i], NULL) == pa_of(parent, at[i], NULL));
+    uvm_destroy(parent);
+    for (size_t i = 0; i < n; i++) KT_CHECK(peek(child, at[i]) == 'x');
+    uvm_destroy(child);
+    KT_CHECK(frames_now() == before);            // every page and table of both came back
     return 0;
 }

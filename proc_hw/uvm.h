@@ -4,7 +4,8 @@
 #pragma once
 #include "proc_hw/proc.h"
 
-#define USPACE_SHARED_MAX 4     // shared program segments per space (text, rodata, ...)
+#define USPACE_SHARED_MAX 4
+#define USER_SPAN_SPLIT   (USER_TOP / 2)     // shared program segments per space (text, rodata, ...)
 
 struct textseg;
 
@@ -19,6 +20,9 @@ struct uspace {
     bool brk_busy;              // an sbrk is mapping or unmapping (may take a while)
     struct waitq brk_wait;      // other sbrk callers wait here
     struct textseg *shared[USPACE_SHARED_MAX];   // read-only segments mapped from textshare.c
+    // Bounds of every page ever mapped, below and above USER_SPAN_SPLIT
+    // (program and heap; stack): walks over all pages look only there.
+    uint64_t span_lo[2], span_hi[2];
 };
 
 // The space loaded in this CPU's CR3 by uvm_activate, or NULL (the kernel's).
