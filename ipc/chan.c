@@ -4,6 +4,15 @@
 // receiving on it; threads sending INTO it, i.e. on its peer) and the list
 // of selects watching it.
 //
+// Message buffers: a channel keeps one free buffer (spare) that its next
+// send takes instead of calling kmalloc, and chan_msg_done puts a received
+// message's buffer there instead of calling kfree, so a request/reply
+// exchange reuses one buffer and never enters the heap. The slot is taken
+// and filled with atomic exchanges, outside chan_lock (the copy into a
+// buffer happens before the lock, see below); it is freed with the channel.
+// Buffers are power-of-two sized (the heap's size classes), so the spare
+// fits most next messages.
+//
 // One lock, chan_lock, guards every channel. A send that carries endpoints
 // touches several channels at once (the one it goes on, the ones it moves),
 // a select watches up to 16, and closing an endpoint closes the endpoints
@@ -61,6 +70,7 @@ struct channel {
     const struct contract *c;
     int state;                             // the sender side's state, changed by every send
     int refs;                              // open ends + calls inside
+    struct chan_msg *spare;                // a free buffer for the next send, or NULL (atomic)
     struct channel *free_next;             // reap list
     struct endpoint end[2];
 };
@@ -72,7 +82,8 @@ struct reap {
 };
 
 static struct spinlock chan_lock = SPINLOCK_INIT("chan");
-static size_t endpoints_alive, messages_alive;    // under chan_lock
+static size_t endpoints_alive;             // under chan_lock
+static size_t messages_alive;              // atomic: freeing a message needs no lock
 
 static struct endpoint *peer_of(const struct endpoint *e) {
     return &e->ch->end[1 - e->role];
@@ -86,10 +97,7 @@ size_t chan_endpoints_alive(void) {
 }
 
 size_t chan_messages_alive(void) {
-    spin_lock(&chan_lock);
-    size_t n = messages_alive;
-    spin_unlock(&chan_lock);
-    return n;
+    return __atomic_load_n(&messages_alive, __ATOMIC_RELAXED);
 }
 
 // ---- Creating, entering and leaving ----
@@ -164,6 +172,7 @@ static void unlock_and_reap(struct reap *r) {
     while (r->chans) {
         struct channel *ch = r->chans;
         r->chans = ch->free_next;
+        kfree(ch->spare);                  // refs 0: nobody else can reach the slot
         kfree(ch);
     }
 }
@@ -183,16 +192,26 @@ void endpoint_release(struct endpoint *e) {
 
 // ---- Waking ----
 
+// waitq_wake_all, without taking q's lock when nobody sleeps on q. Every
+// thread sleeping on a wait queue of this file joined it while holding
+// chan_lock (waitq_sleep_* pushes it before releasing 'held'), and so does
+// the caller here: an empty queue seen under chan_lock stays empty until
+// the caller lets go. Sleepers only leave without chan_lock (interrupted,
+// timed out), and a stale non-empty head just costs the locked look.
+static void wake_all_locked(struct waitq *q) {
+    if (__atomic_load_n(&q->head, __ATOMIC_RELAXED)) waitq_wake_all(q);
+}
+
 static void notify_selects(struct endpoint *e) {
     for (struct sel_node *n = e->selectors; n; n = n->next)
-        waitq_wake_all(&n->w->wq);
+        wake_all_locked(&n->w->wq);
 }
 
 // Something about e changed that every thread inside a call on it, or
 // sending into it, must look at again.
 static void wake_endpoint(struct endpoint *e) {
-    waitq_wake_all(&e->readers);
-    waitq_wake_all(&e->space);
+    wake_all_locked(&e->readers);
+    wake_all_locked(&e->space);
     notify_selects(e);
 }
 
@@ -226,7 +245,7 @@ static void close_carried_locked(struct chan_msg *from, struct reap *r) {
             if (m->eps[i]) close_one_locked(m->eps[i], r);
             m->eps[i] = NULL;
         }
-        messages_alive--;
+        __atomic_fetch_sub(&messages_alive, 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -238,13 +257,44 @@ void endpoint_close(struct endpoint *e) {
     unlock_and_reap(&r);
 }
 
+static bool msg_holds_endpoints(const struct chan_msg *m) {
+    for (uint32_t i = 0; i < m->neps; i++)
+        if (m->eps[i]) return true;
+    return false;
+}
+
+// Into ch's spare slot if it is empty, else back to the heap.
+static void msg_recycle(struct channel *ch, struct chan_msg *m) {
+    struct chan_msg *none = NULL;
+    if (!__atomic_compare_exchange_n(&ch->spare, &none, m, false,
+                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        kfree(m);
+}
+
+// A message with endpoints inside closes them, under chan_lock; one
+// without (most) is just a buffer, and goes without taking the lock.
 void chan_msg_free(struct chan_msg *m) {
     if (!m) return;
+    if (!msg_holds_endpoints(m)) {
+        __atomic_fetch_sub(&messages_alive, 1, __ATOMIC_RELAXED);
+        kfree(m);
+        return;
+    }
     struct reap r = { 0 };
     spin_lock(&chan_lock);
     reap_msg_locked(&r, m);
     close_carried_locked(r.msgs, &r);
     unlock_and_reap(&r);
+}
+
+void chan_msg_done(struct endpoint *e, struct chan_msg *m) {
+    if (!m) return;
+    if (msg_holds_endpoints(m)) {
+        chan_msg_free(m);
+        return;
+    }
+    __atomic_fetch_sub(&messages_alive, 1, __ATOMIC_RELAXED);
+    msg_recycle(e->ch, m);
 }
 
 // ---- Sending ----
@@ -319,7 +369,7 @@ static void enqueue_locked(struct endpoint *r, struct chan_msg *m) {
     else r->head = m;
     r->tail = m;
     r->count++;
-    waitq_wake_all(&r->readers);
+    wake_all_locked(&r->readers);
     notify_selects(r);
 }
 
@@ -335,8 +385,24 @@ static void commit_send_locked(struct endpoint *e, struct chan_msg *m,
     enqueue_locked(r, m);
 }
 
-static struct chan_msg *msg_build(int tag, const void *data, uint32_t len, uint32_t neps) {
-    struct chan_msg *m = kmalloc(sizeof *m + len);
+#define MSG_MIN_SIZE 128               // the header and 64 data bytes
+_Static_assert(sizeof(struct chan_msg) <= MSG_MIN_SIZE - 64, "a chan_msg header is 64 bytes");
+
+// ch's spare if it has room for len bytes, else a new buffer.
+static struct chan_msg *msg_alloc(struct channel *ch, uint32_t len) {
+    struct chan_msg *m = __atomic_exchange_n(&ch->spare, NULL, __ATOMIC_ACQUIRE);
+    if (m && m->cap >= len) return m;
+    kfree(m);
+    size_t size = MSG_MIN_SIZE;
+    while (size < sizeof *m + len) size *= 2;
+    if (!(m = kmalloc(size))) return NULL;
+    m->cap = (uint32_t)(size - sizeof *m);
+    return m;
+}
+
+static struct chan_msg *msg_build(struct channel *ch, int tag, const void *data, uint32_t len,
+                                  uint32_t neps) {
+    struct chan_msg *m = msg_alloc(ch, len);
     if (!m) return NULL;
     m->tag = tag;
     m->len = len;
@@ -352,11 +418,11 @@ int chan_send(struct endpoint *e, int tag, const void *data, uint32_t len,
               struct endpoint *const *eps, uint32_t neps, const char **why) {
     if (len > CHAN_MSG_MAX || neps > CHAN_MSG_EPS || (len && !data) || (neps && !eps))
         return -EINVAL;
-    struct chan_msg *m = msg_build(tag, data, len, neps);
+    struct chan_msg *m = msg_build(e->ch, tag, data, len, neps);
     if (!m) return -ENOMEM;
+    __atomic_fetch_add(&messages_alive, 1, __ATOMIC_RELAXED);
     struct reap rp = { 0 };
     spin_lock(&chan_lock);
-    messages_alive++;
     enter_locked(e);
     uint32_t gen = e->gen;
     int next = -1, r;
@@ -369,7 +435,7 @@ int chan_send(struct endpoint *e, int tag, const void *data, uint32_t len,
         commit_send_locked(e, m, eps, next);
     } else {
         reap_msg_locked(&rp, m);           // its eps never went in: nothing to close
-        messages_alive--;
+        __atomic_fetch_sub(&messages_alive, 1, __ATOMIC_RELAXED);
     }
     leave_locked(e->ch, &rp);
     unlock_and_reap(&rp);
@@ -396,7 +462,7 @@ static int take_locked(struct endpoint *e, struct chan_msg **out, const char **w
             m->eps[i]->in_flight = false;
             m->eps[i]->carrier = NULL;
         }
-    waitq_wake_all(&e->space);                 // room for a blocked sender
+    wake_all_locked(&e->space);                // room for a blocked sender
     *out = m;
     return 0;
 }
@@ -447,7 +513,7 @@ void chan_unrecv(struct endpoint *e, struct chan_msg *m) {
     e->head = m;
     if (!e->tail) e->tail = m;
     e->count++;
-    waitq_wake_all(&e->readers);
+    wake_all_locked(&e->readers);
     notify_selects(e);
     spin_unlock(&chan_lock);
 }

@@ -28,9 +28,14 @@ struct chan_msg {
     struct endpoint *eps[CHAN_MSG_EPS];
     struct chan_msg *next;                 // queue link (chan.c's)
     int sent_in;                           // chan.c's: the channel state it was sent in
+    uint32_t cap;                          // chan.c's: data bytes the buffer has room for
     uint8_t data[];                        // len bytes
 };
 void chan_msg_free(struct chan_msg *m);
+// The same, but the buffer may be kept for the next send on e's channel
+// instead of going back to the heap (a request/reply pair then allocates
+// nothing). e: an endpoint the caller holds, normally the one m came from.
+void chan_msg_done(struct endpoint *e, struct chan_msg *m);
 
 // 0 and the two endpoints (*e0 of the contract's first role), or -ENOMEM.
 int chan_create(const struct contract *c, struct endpoint **e0, struct endpoint **e1);

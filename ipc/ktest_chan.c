@@ -493,7 +493,8 @@ KTEST(chan_cycle) {
     return kt_end(&b);
 }
 
-// ---- leak: a long chain of endpoints inside messages, all returned ----
+// ---- leak: a long chain of endpoints inside messages, all returned; and
+// the spare buffers of channels (chan_msg_done) go back with them ----
 
 #define CHAIN_N 300
 
@@ -531,12 +532,40 @@ static int chain_and_queue(void) {
     return 0;
 }
 
+// One message of n bytes (byte i = seed + i) there and back through
+// chan_msg_done, which keeps its buffer as the channel's spare.
+static int spare_round(struct endpoint *w, struct endpoint *r, uint32_t n, uint8_t seed) {
+    static uint8_t out[CHAN_MSG_MAX];
+    for (uint32_t i = 0; i < n; i++) out[i] = (uint8_t)(seed + i);
+    KT_CHECK(send_data(w, out, n) == 0);
+    struct chan_msg *m;
+    const char *why = NULL;
+    KT_CHECK(chan_recv(r, &m, &why) == 0);
+    KT_CHECK(m->len == n && memcmp(m->data, out, n) == 0);
+    chan_msg_done(r, m);
+    return 0;
+}
+
+// Spares of every size in turn: one too small for the next message is
+// replaced, a big one carries a small message; the last goes with the channel.
+static int spare_sizes(void) {
+    struct endpoint *w, *r;
+    KT_CHECK(chan_create(&kt_stream, &w, &r) == 0);
+    static const uint32_t sizes[] = { 4, 64, 65, CHAN_MSG_MAX, 0, 7, CHAN_MSG_MAX, 1 };
+    for (uint32_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        KT_CHECK(spare_round(w, r, sizes[i], (uint8_t)(i * 31)) == 0);
+    endpoint_close(w);
+    endpoint_close(r);
+    return 0;
+}
+
 KTEST(chan_leak) {
     struct kt_base b;
     KT_CHECK(kt_begin(&b) == 0);
     kheap_trim();
     size_t frames = frame_free_count();
     KT_CHECK(chain_and_queue() == 0);
+    KT_CHECK(spare_sizes() == 0);
     KT_CHECK(kt_end(&b) == 0);
     kheap_trim();
     KT_CHECK(frame_free_count() == frames);
