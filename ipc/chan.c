@@ -13,6 +13,14 @@
 // Buffers are power-of-two sized (the heap's size classes), so the spare
 // fits most next messages.
 //
+// Hand-off: a receiver about to sleep on an empty queue leaves a note on its
+// endpoint (handoff, on its stack). The next send takes the message for it
+// under chan_lock, as the receiver would have, leaves the channel in its
+// name and marks the note done before waking it: the woken receiver returns
+// at once, without taking chan_lock again. Anything else that makes
+// receivers look again (close, move, unrecv) removes the note, and a
+// receiver woken without one done takes the lock and looks as before.
+//
 // One lock, chan_lock, guards every channel. A send that carries endpoints
 // touches several channels at once (the one it goes on, the ones it moves),
 // a select watches up to 16, and closing an endpoint closes the endpoints
@@ -51,6 +59,11 @@ struct sel_waiter {                        // on the selecting thread's stack
     struct sel_node nodes[CHAN_SELECT_MAX];
 };
 
+struct recv_wait {                         // on the stack of a receiver asleep in chan_recv
+    struct chan_msg *m;                    // what a sender handed it
+    bool done;                             // set (release) when m is its: atomic
+};
+
 struct channel;
 struct endpoint {
     struct channel *ch;
@@ -64,6 +77,7 @@ struct endpoint {
     struct waitq readers;                  // threads in chan_recv on this endpoint
     struct waitq space;                    // threads sending into this queue (on the peer)
     struct sel_node *selectors;            // selects watching this endpoint
+    struct recv_wait *handoff;             // a receiver asleep on an empty queue, or NULL
 };
 
 struct channel {
@@ -210,6 +224,7 @@ static void notify_selects(struct endpoint *e) {
 // Something about e changed that every thread inside a call on it, or
 // sending into it, must look at again.
 static void wake_endpoint(struct endpoint *e) {
+    e->handoff = NULL;                     // its receiver must look for itself
     wake_all_locked(&e->readers);
     wake_all_locked(&e->space);
     notify_selects(e);
@@ -363,18 +378,35 @@ static void move_locked(struct endpoint *x, struct endpoint *r) {
     wake_endpoint(peer_of(x));   // including its senders waiting for room in x's peer
 }
 
-static void enqueue_locked(struct endpoint *r, struct chan_msg *m) {
+static int take_locked(struct endpoint *e, struct chan_msg **out, const char **why);
+
+// A receiver asleep on r (its queue was empty: m is the head) gets m now.
+// Its call leaves the channel here; the sender is inside too, so refs
+// stays above 0. A message the receive check refuses stays queued for the
+// receiver to find and report.
+static void hand_off_locked(struct endpoint *r, struct reap *rp) {
+    struct recv_wait *w = r->handoff;
+    if (!w) return;
+    r->handoff = NULL;
+    const char *why;
+    if (take_locked(r, &w->m, &why) != 0) return;
+    leave_locked(r->ch, rp);
+    __atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+}
+
+static void enqueue_locked(struct endpoint *r, struct chan_msg *m, struct reap *rp) {
     m->next = NULL;
     if (r->tail) r->tail->next = m;
     else r->head = m;
     r->tail = m;
     r->count++;
+    hand_off_locked(r, rp);
     wake_all_locked(&r->readers);
     notify_selects(r);
 }
 
 static void commit_send_locked(struct endpoint *e, struct chan_msg *m,
-                               struct endpoint *const *eps, int next) {
+                               struct endpoint *const *eps, int next, struct reap *rp) {
     struct endpoint *r = peer_of(e);
     for (uint32_t i = 0; i < m->neps; i++) {
         m->eps[i] = eps[i];
@@ -382,7 +414,7 @@ static void commit_send_locked(struct endpoint *e, struct chan_msg *m,
     }
     m->sent_in = e->ch->state;
     e->ch->state = next;
-    enqueue_locked(r, m);
+    enqueue_locked(r, m, rp);
 }
 
 #define MSG_MIN_SIZE 128               // the header and 64 data bytes
@@ -432,7 +464,7 @@ int chan_send(struct endpoint *e, int tag, const void *data, uint32_t len,
             break;
         }
     if (r == 0) {
-        commit_send_locked(e, m, eps, next);
+        commit_send_locked(e, m, eps, next, &rp);
     } else {
         reap_msg_locked(&rp, m);           // its eps never went in: nothing to close
         __atomic_fetch_sub(&messages_alive, 1, __ATOMIC_RELAXED);
@@ -467,6 +499,26 @@ static int take_locked(struct endpoint *e, struct chan_msg **out, const char **w
     return 0;
 }
 
+// Sleeps on e's empty queue, offering to take the next message straight
+// from its sender (hand_off_locked). 1: handed *m, chan_lock not held and
+// the call already left the channel; else chan_lock held and 0 (look
+// again) or -EINTR.
+static int recv_sleep_locked(struct endpoint *e, struct chan_msg **m) {
+    struct recv_wait w = { 0 };
+    if (!e->handoff) e->handoff = &w;      // one note at a time; other receivers just sleep
+    int s = waitq_sleep_killable_release(&e->readers, &chan_lock);
+    bool locked = false;
+    if (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
+        spin_lock(&chan_lock);             // woken for something else, or not yet told
+        locked = true;
+        if (e->handoff == &w) e->handoff = NULL;
+        if (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) return s ? -EINTR : 0;
+    }
+    if (locked) spin_unlock(&chan_lock);
+    *m = w.m;
+    return 1;
+}
+
 static int recv_common(struct endpoint *e, struct chan_msg **m, const char **why, bool block) {
     struct reap rp = { 0 };
     spin_lock(&chan_lock);
@@ -478,7 +530,8 @@ static int recv_common(struct endpoint *e, struct chan_msg **m, const char **why
         if (e->head) { r = take_locked(e, m, why); break; }
         if (peer_of(e)->closed) { r = -EPIPE; break; }
         if (!block) { r = -EAGAIN; break; }
-        if (waitq_sleep_killable(&e->readers, &chan_lock)) { r = -EINTR; break; }
+        if ((r = recv_sleep_locked(e, m)) == 1) return 0;
+        if (r) break;
     }
     leave_locked(e->ch, &rp);
     unlock_and_reap(&rp);
@@ -513,6 +566,7 @@ void chan_unrecv(struct endpoint *e, struct chan_msg *m) {
     e->head = m;
     if (!e->tail) e->tail = m;
     e->count++;
+    e->handoff = NULL;                         // a hand-off takes only from an empty queue
     wake_all_locked(&e->readers);
     notify_selects(e);
     spin_unlock(&chan_lock);

@@ -154,6 +154,9 @@ void waitq_wake_all(struct waitq *q);
 #define WAIT_INTERRUPTED (-1)        // thread_interrupt()
 #define WAIT_TIMEDOUT    (-2)        // the deadline passed
 int waitq_sleep_killable(struct waitq *q, struct spinlock *held);   // 0, or -1 if interrupted
+// The same, but 'held' stays released on return: for a sleeper that a waker
+// may hand its result to directly, so it need not take 'held' again.
+int waitq_sleep_killable_release(struct waitq *q, struct spinlock *held);
 int waitq_sleep_timed(struct waitq *q, struct spinlock *held, uint64_t deadline_ns, bool killable);
 // Marks t interrupted (for good: every later killable sleep of t returns -1
 // at once) and, if t is in a killable sleep now, wakes it.

@@ -109,8 +109,10 @@ static int sleep_ended_early(struct thread *t, uint64_t deadline_ns) {
     return WAIT_WOKEN;
 }
 
-int waitq_sleep_timed(struct waitq *q, struct spinlock *held, uint64_t deadline_ns, bool killable) {
-    if (held == &q->lock) panic("waitq_sleep_timed: '%s': held must be the caller's lock", q->lock.name);
+// The sleeps below; 'retake': hold 'held' again on return (else it stays released).
+static int sleep_on(struct waitq *q, struct spinlock *held, uint64_t deadline_ns, bool killable,
+                    bool retake) {
+    if (held == &q->lock) panic("waitq_sleep: '%s': held must be the caller's lock", q->lock.name);
     struct thread *t = thread_current();
     if (deadline_ns) time_arm(t, deadline_ns);     // lock order: time's lock before q->lock
     spin_lock(&q->lock);
@@ -122,17 +124,26 @@ int waitq_sleep_timed(struct waitq *q, struct spinlock *held, uint64_t deadline_
         waitq_remove(q, t);
         spin_unlock(&q->lock);
         if (deadline_ns) time_disarm(t);
+        if (held && !retake) spin_unlock(held);
         return early;
     }
     if (held) spin_unlock(held);
     sched_block(&q->lock);
     if (deadline_ns) time_disarm(t);
-    if (held) spin_lock(held);
+    if (held && retake) spin_lock(held);
     return t->wait_result;
 }
 
+int waitq_sleep_timed(struct waitq *q, struct spinlock *held, uint64_t deadline_ns, bool killable) {
+    return sleep_on(q, held, deadline_ns, killable, true);
+}
+
 int waitq_sleep_killable(struct waitq *q, struct spinlock *held) {
-    return waitq_sleep_timed(q, held, 0, true) == WAIT_WOKEN ? 0 : -1;
+    return sleep_on(q, held, 0, true, true) == WAIT_WOKEN ? 0 : -1;
+}
+
+int waitq_sleep_killable_release(struct waitq *q, struct spinlock *held) {
+    return sleep_on(q, held, 0, true, false) == WAIT_WOKEN ? 0 : -1;
 }
 
 // Takes t off the queue it sleeps on, if 'may_end' says this sleep may be
