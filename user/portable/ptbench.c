@@ -76,11 +76,7 @@ static int yield_row(int runs, long ops) {
     }
     yield_stop = 1;
     pt_thread_join(t, NULL);
-    printf("@data " PROG " yield ops=%ld tsc_hz=%llu x100=", ops, (unsigned long long)ptm_tsc_hz);
-    for (int r = 0; r < runs; r++)
-        printf("%s%llu", r ? "," : "", (unsigned long long)per_op[r]);
-    printf("\n");
-    bench_report(PROG, 24, "yield (2 threads)", per_op, runs, ops, ptm_tsc_hz);
+    ptm_print_row(PROG, "yield", "yield (2 threads)", per_op, runs, ops, NULL);
     return 0;
 }
 

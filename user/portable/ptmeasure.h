@@ -38,12 +38,24 @@ static inline void ptm_print_meta(const char *prog) {
            (unsigned long long)ptm_tsc_hz);
 }
 
+// Prints a row measured by its caller: the @data line (runs in order) and
+// the human row; the median per-op cost (x100) goes to *median.
+static inline void ptm_print_row(const char *prog, const char *key, const char *what,
+                                 uint64_t *per_op, int runs, long ops, uint64_t *median) {
+    printf("@data %s %s ops=%ld tsc_hz=%llu x100=", prog, key, ops,
+           (unsigned long long)ptm_tsc_hz);
+    for (int r = 0; r < runs; r++)
+        printf("%s%llu", r ? "," : "", (unsigned long long)per_op[r]);
+    printf("\n");
+    bench_report(prog, 24, what, per_op, runs, ops, ptm_tsc_hz);   // sorts per_op
+    if (median) *median = per_op[runs / 2];
+}
+
 // One batch performs `ops` operations; 0, or -1 after printing what failed.
 typedef int (*ptm_batch)(long ops);
 
 // Warms up (caches, first-touch faults, lazily loaded code) with a short
-// batch, then times `runs` batches of `ops`. Prints the @data line (runs in
-// order) and the human row; the median per-op cost (x100) goes to *median.
+// batch, then times `runs` batches of `ops` and prints the row.
 static inline int ptm_row(const char *prog, const char *key, const char *what,
                           ptm_batch batch, int runs, long ops, uint64_t *median) {
     uint64_t per_op[PTM_MAX_RUNS];
@@ -53,13 +65,7 @@ static inline int ptm_row(const char *prog, const char *key, const char *what,
         if (batch(ops) < 0) return -1;
         per_op[r] = (pt_cycles() - t0) * 100 / (uint64_t)ops;
     }
-    printf("@data %s %s ops=%ld tsc_hz=%llu x100=", prog, key, ops,
-           (unsigned long long)ptm_tsc_hz);
-    for (int r = 0; r < runs; r++)
-        printf("%s%llu", r ? "," : "", (unsigned long long)per_op[r]);
-    printf("\n");
-    bench_report(prog, 24, what, per_op, runs, ops, ptm_tsc_hz);   // sorts per_op
-    if (median) *median = per_op[runs / 2];
+    ptm_print_row(prog, key, what, per_op, runs, ops, median);
     return 0;
 }
 
