@@ -107,7 +107,7 @@ def test_hello_image_layout_manifest_digest_seal(hello, key, tmp_path):
         "thread_entry": "Z_helloZ___sip_thread_entry",
         "stack_pointer": "Z_helloZ___stack_pointer",
         "instance_size": manifest["instance_size"],
-        "digest": hashlib.sha256(obj).hexdigest()}
+        "digest": hashlib.sha256(obj).hexdigest(), "memcheck": "explicit"}
     assert 0 < int(manifest["instance_size"]) < 4096
     # the library's crt declares stdin and stdout: every SIP's endpoints 0 and 1
     assert endpoints(hello.read_bytes()) == ["Stream:reader", "Stream:writer"]
@@ -233,6 +233,30 @@ def test_bad_name_and_key_are_refused(tmp_path, key):
     short.write_bytes(b"x" * 5)
     proc = sipc(HELLO, tmp_path / "hello.sip", short)
     assert proc.returncode == 1 and f"sipc: {short}: the seal key must be 32 bytes" in proc.stderr
+
+
+def test_memcheck_guard(hello, key, sip_check, tmp_path):
+    """--memcheck guard: the manifest says so, the kernel's check accepts it, and the
+    object is the same module compiled without a bounds check before each access."""
+    out = tmp_path / "guard" / "hello.sip"
+    proc = sipc(HELLO, out, key, "--memcheck", "guard")
+    assert proc.returncode == 0, proc.stderr
+    guard_manifest, guard_obj, _, _ = split_image(out.read_bytes())
+    explicit_manifest, explicit_obj, _, _ = split_image(hello.read_bytes())
+    assert guard_manifest["memcheck"] == "guard"
+    assert {k: v for k, v in guard_manifest.items() if k not in ("memcheck", "digest")} == \
+        {k: v for k, v in explicit_manifest.items() if k not in ("memcheck", "digest")}
+    assert len(guard_obj) < len(explicit_obj)
+    proc = run([sip_check, str(out), str(key)])
+    assert proc.returncode == 0 and "memcheck=guard\n" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_bad_memcheck_is_refused(tmp_path, key):
+    out = tmp_path / "hello.sip"
+    proc = sipc(HELLO, out, key, "--memcheck", "none")
+    assert proc.returncode == 1
+    assert f"sipc: {HELLO}: --memcheck 'none': not explicit or guard" in proc.stderr, proc.stderr
+    assert not out.exists()
 
 
 def test_folder_program(tmp_path, key):

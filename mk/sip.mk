@@ -12,6 +12,22 @@ SIPC := tools/sipc
 SIP_OBJDIR := $(BUILD)/sip/obj
 SIP_ROOT := $(BUILD)/sip/rootfs/sip
 
+# How every SIP's loads and stores stay in its memory (sipc --memcheck, the
+# manifest's memcheck=): explicit (a compare before each) or guard (none: the
+# unmapped rest of the SIP's window faults). One build directory per mode:
+#   make BUILD=/tmp/b-guard SIP_MEMCHECK=guard all
+# The mode sticks to the directory (the mode file below): a later plain make
+# there, e.g. the tests' own, keeps it; SIP_MEMCHECK=... changes it, and a
+# changed mode rebuilds every image.
+SIP_MEMCHECK_FILE := $(SIP_OBJDIR)/memcheck.mode
+SIP_MEMCHECK ?= $(or $(shell cat $(SIP_MEMCHECK_FILE) 2>/dev/null),explicit)
+ifeq ($(filter explicit guard,$(SIP_MEMCHECK)),)
+$(error SIP_MEMCHECK=$(SIP_MEMCHECK): not explicit or guard)
+endif
+$(shell mkdir -p $(SIP_OBJDIR) && \
+    { [ "$$(cat $(SIP_MEMCHECK_FILE) 2>/dev/null)" = "$(SIP_MEMCHECK)" ] || \
+      echo "$(SIP_MEMCHECK)" > $(SIP_MEMCHECK_FILE); })
+
 # The seal key: 32 random bytes made ONCE per build directory (no
 # prerequisites: only a missing file remakes it). A new key would refuse every
 # image sealed before, so a build directory keeps its key; make clean drops it.
@@ -56,13 +72,14 @@ SIP_PORTABLE_IMAGES := $(patsubst %,$(SIP_ROOT)/%.sip,$(SIP_PORTABLE_NAMES))
 # come from the .d file sipc writes beside it (--deps). hw_abi.h includes the
 # generated hw_syscalls.h (the hw prototypes: a SIP calling a hw-only one,
 # e.g. fork, is refused by sipc's import check).
-SIP_DEPS := $(SIPC) $(SIP_KEY) syscall/sip_abi.list mk/sip.mk $(HW_GEN) \
+SIP_DEPS := $(SIPC) $(SIP_KEY) syscall/sip_abi.list mk/sip.mk $(HW_GEN) $(SIP_MEMCHECK_FILE) \
     $(wildcard user/lib/*.c user/sip/lib/*.c user/sip/lib/*.h ipc/contracts/*.contract)
 # The contract headers (<contracts/NAME.h>) come from mk/contracts.mk, which
 # GNUmakefile includes after this file: $$(...) with .SECONDEXPANSION reads
 # CONTRACT_HEADERS when the rule is used, not now.
 .SECONDEXPANSION:
 SIPC_FLAGS = --key $(SIP_KEY) --cc $(CC) --build $(SIP_OBJDIR) -I $(GEN) \
+    --memcheck $(SIP_MEMCHECK) \
     $(if $(CONTRACT_GEN_DIR),-I $(CONTRACT_GEN_DIR))
 
 .PHONY: sip-programs

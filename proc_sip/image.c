@@ -6,7 +6,7 @@
 
 #define FIELD(f) __builtin_offsetof(struct sip_image, f), sizeof(((struct sip_image *)0)->f)
 
-enum kind { K_NAME, K_SYM, K_SIZE, K_ABI, K_DIGEST, K_ENDPOINT };
+enum kind { K_NAME, K_SYM, K_SIZE, K_ABI, K_DIGEST, K_MEMCHECK, K_ENDPOINT };
 
 // One manifest key: how its value is checked and where it is stored.
 struct key {
@@ -28,6 +28,7 @@ static const struct key KEYS[] = {
     { "stack_pointer", K_SYM,      FIELD(stack_pointer) },
     { "instance_size", K_SIZE,     FIELD(instance_size) },
     { "digest",        K_DIGEST,   FIELD(digest) },
+    { "memcheck",      K_MEMCHECK, FIELD(memcheck) },
     { "endpoint",      K_ENDPOINT, 0, 0 },
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
@@ -135,6 +136,22 @@ static const struct key *find_key(const uint8_t *k, size_t n) {
     return 0;
 }
 
+// "explicit" or "guard" (docs/sip-image.md); anything else is refused, not
+// taken for the default: the kernel must know which the code relies on.
+static int parse_memcheck(const uint8_t *v, size_t n, enum sip_memcheck *out) {
+    static const char *const names[] = { "explicit", "guard" };
+    for (int m = 0; m < 2; m++) {
+        size_t j = 0;
+        while (j < n && names[m][j] && names[m][j] == (char)v[j])
+            j++;
+        if (j == n && names[m][j] == '\0') {
+            *out = (enum sip_memcheck)m;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int store_endpoint(struct sip_image *img, const uint8_t *v, size_t n,
                           const char **err) {
     if (!valid_endpoint(v, n))
@@ -169,6 +186,9 @@ static int store_value(struct sip_image *img, const struct key *k,
     case K_DIGEST:
         return parse_digest(v, n, img->digest) ? 0
                : fail(err, "manifest: digest is not 64 lowercase hex digits");
+    case K_MEMCHECK:
+        return parse_memcheck(v, n, &img->memcheck) ? 0
+               : fail(err, "manifest: memcheck is not explicit or guard");
     case K_ENDPOINT:
         return store_endpoint(img, v, n, err);
     }

@@ -19,6 +19,13 @@
 #define SIP_ENDPOINTS_MAX  8
 #define SIP_ABI_VERSION    2              // images of another ABI are refused
 
+// How the image's code keeps its loads and stores inside its linear memory
+// (manifest key memcheck, chosen at install: sipc --memcheck).
+enum sip_memcheck {
+    SIP_MEMCHECK_EXPLICIT,                // a compare and branch before every access
+    SIP_MEMCHECK_GUARD,                   // none: the window's unmapped rest faults
+};
+
 struct sip_image {
     const uint8_t *manifest;              // into the caller's buffer
     uint32_t manifest_len;
@@ -35,6 +42,7 @@ struct sip_image {
     char stack_pointer[SIP_SYM_MAX];      // u32 *stack_pointer(instance *): __stack_pointer (abi 2)
     uint32_t instance_size;
     uint32_t abi;
+    enum sip_memcheck memcheck;
     uint8_t digest[32];                   // SHA-256 of the object
     int nendpoints;
     char endpoint[SIP_ENDPOINTS_MAX][SIP_SYM_MAX];   // "CONTRACT:ROLE"

@@ -20,6 +20,7 @@ struct sip_module {
     void (*thread_entry)(void *instance, uint32_t fn, uint32_t arg);
     uint32_t *(*stack_pointer)(void *instance);
     size_t instance_size;
+    bool memcheck_guard;         // manifest memcheck=guard: its code has no bounds checks
     int nendpoints;              // its manifest's endpoint=CONTRACT:ROLE lines, in order
     char endpoint[SIP_ENDPOINTS_MAX][SIP_SYM_MAX];
 };
@@ -105,6 +106,7 @@ static struct sip_module *module_get(const char *name, bool say_missing, int *er
     kfree(obj);
     strlcpy(m->name, name, sizeof m->name);
     m->instance_size = src.instance_size;
+    m->memcheck_guard = src.memcheck == SIP_MEMCHECK_GUARD;
     nmodules++;
     spin_unlock(&modules_lock);
     return m;
@@ -145,6 +147,10 @@ static void sip_main(void *arg) {
         sip_end(s, 0, "");       // returning from _start is exit(0)
     }
     sip_finish(s);
+}
+
+bool sip_memcheck_guard(const struct sip *s) {
+    return s->mod->memcheck_guard;
 }
 
 bool sip_threads_supported(const struct sip *s) {

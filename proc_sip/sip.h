@@ -158,6 +158,9 @@ static inline int32_t sip_abi_return(struct sip *s, int32_t r) {
 
 // ---- Threads (proc_sip/threads.c) ----
 bool sip_threads_supported(const struct sip *s);   // its image exports the abi-2 thread symbols
+// Its image's manifest says memcheck=guard: its loads and stores are not
+// checked, and a fault in its window past its memory is its out-of-bounds trap.
+bool sip_memcheck_guard(const struct sip *s);
 void sip_run_thread_entry(struct sip *s, uint32_t fn, uint32_t arg);
 int sip_thread_spawn(struct sip *s, uint32_t fn, uint32_t arg, uint32_t stack_top);
 _Noreturn void sip_thread_exit_current(int status);
@@ -197,6 +200,9 @@ uint64_t sip_stack_map(struct sip *s, int slot);
 uint64_t sip_stack_top(struct sip *s, int slot);
 void sip_stack_release(struct sip *s, int slot);   // a reaped thread's stack back
 int sip_stack_slot_of(struct sip *s, uint64_t rsp);   // a fault's rsp: the slot whose stack it ran off, or -1
+// addr lies in s's window past its mapped linear memory: where a guard-mode
+// SIP's out-of-bounds load or store faults.
+bool sip_window_beyond_memory(const struct sip *s, uint64_t addr);
 void sip_mem_release(struct sip *s);       // every frame of its memory and stacks back
 uint32_t sip_mem_size(struct sip *s);      // bytes of linear memory now
 void sip_tlb_sync(void);                   // before running a SIP thread on this CPU

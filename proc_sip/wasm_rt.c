@@ -20,8 +20,13 @@ enum {                    // wasm-rt.h's wasm_rt_trap_t (WASM_RT_MERGED_OOB_AND_
 };
 
 #define WASM_PAGE        65536ull
-// Windows of 8 GiB (4 GiB of 32-bit offsets plus room) in PML4 slot 384:
-// a SIP's offsets are bounds-checked, so nothing outside its window is reached.
+// Windows of 8 GiB in PML4 slot 384: wasm2c's address is the memory's data
+// + (u64)i32 index + u32 offset, always below data + 8 GiB. Only the linear
+// memory (at most 16 MiB) is ever mapped in a window, so whether a SIP's code
+// checks bounds (memcheck=explicit) or not (memcheck=guard: the fault is the
+// check, proc_sip/fault.c), it reaches nothing outside its own memory. (An
+// access starting just below 8 GiB may extend a few bytes past: its first
+// byte is unmapped, and an x86 fault is precise: nothing is read or written.)
 #define LINMEM_BASE      0xFFFFC00000000000ull
 #define LINMEM_WINDOW    (8ull << 30)
 #define LINMEM_SLOTS     64
@@ -115,25 +120,32 @@ int sip_window_reserve(struct sip *s) {
     return s->mem_slot < 0 ? -1 : 0;
 }
 
-// A SIP thread's code runs on a native stack of its own in the window, not on
-// its thread's 16 KiB kernel stack: wasm2c allows WASM_RT_MAX_CALL_STACK_DEPTH
-// (500) nested calls, each a C frame. The stacks lie in the window's upper
-// 4 GiB, which linear memory never reaches, all in one 2 MiB block (one page
-// table, made once: a SIP making threads takes no new table pages): the main
-// thread's 256 KiB above one unmapped guard page, then for thread slot i >= 1
-// a 96 KiB region, its 64 KiB stack at the top above 32 KiB unmapped. So an
-// overflow faults instead of writing on.
-#define SIP_STACK_GAP    (4ull << 30)
+// A SIP thread's code runs on a native stack of its own, not on its thread's
+// 16 KiB kernel stack: wasm2c allows WASM_RT_MAX_CALL_STACK_DEPTH (500)
+// nested calls, each a C frame. The stacks are NOT in the window (a guard-mode
+// SIP's unchecked address reaches all of it: it must stay unmapped past the
+// memory) but in the stack area right after the windows (PML4 slot 385), one
+// 2 MiB block per window slot (one page table, made once: a SIP making
+// threads takes no new table pages): the main thread's 256 KiB above one
+// unmapped guard page, then for thread slot i >= 1 a 96 KiB region, its
+// 64 KiB stack at the top above 32 KiB unmapped; the block's last 96 KiB stay
+// unmapped. So an overflow faults instead of writing on.
+#define SIP_STACK_AREA   (LINMEM_BASE + LINMEM_SLOTS * LINMEM_WINDOW)
+#define SIP_STACK_BLOCK  (2ull << 20)
 #define SIP_MAIN_STACK   (256ull << 10)
 #define SIP_MAIN_REGION  (512ull << 10)
 #define SIP_THREAD_STACK (64ull << 10)
 #define SIP_THREAD_GUARD (32ull << 10)
 #define SIP_THREAD_REGION (SIP_THREAD_STACK + SIP_THREAD_GUARD)
-_Static_assert(SIP_MAIN_REGION + (SIP_MAX_THREADS - 1) * SIP_THREAD_REGION <= (2ull << 20),
-               "the stacks fit one page table");
+_Static_assert(SIP_MAIN_REGION + (SIP_MAX_THREADS - 1) * SIP_THREAD_REGION < SIP_STACK_BLOCK,
+               "the stacks fit one page table, with an unmapped gap at its top");
+
+static uint64_t stack_block(const struct sip *s) {
+    return SIP_STACK_AREA + (uint64_t)s->mem_slot * SIP_STACK_BLOCK;
+}
 
 static uint64_t stack_bottom(const struct sip *s, int slot) {
-    uint64_t base = window_of(s) + SIP_STACK_GAP;
+    uint64_t base = stack_block(s);
     if (slot == 0) return base + PAGE_SIZE;
     return base + SIP_MAIN_REGION + (uint64_t)(slot - 1) * SIP_THREAD_REGION + SIP_THREAD_GUARD;
 }
@@ -163,10 +175,16 @@ uint64_t sip_stack_map(struct sip *s, int slot) {
 int sip_stack_slot_of(struct sip *s, uint64_t rsp) {
     if (s->mem_slot < 0) return -1;
     for (int i = 0; i < SIP_MAX_THREADS; i++) {
-        uint64_t lo = i == 0 ? window_of(s) + SIP_STACK_GAP : sip_stack_top(s, i - 1);
+        uint64_t lo = i == 0 ? stack_block(s) : sip_stack_top(s, i - 1);
         if (rsp >= lo && rsp < stack_bottom(s, i) + 512) return i;
     }
     return -1;
+}
+
+bool sip_window_beyond_memory(const struct sip *s, uint64_t addr) {
+    if (s->mem_slot < 0) return false;
+    uint64_t w = window_of(s);
+    return addr >= w + s->mem_mapped && addr < w + LINMEM_WINDOW;
 }
 
 static void stack_unmap(struct sip *s, int slot) {

@@ -24,7 +24,7 @@ static void print_image(const struct sip_image *img) {
            img->instance_size);
     for (int i = 0; i < 32; i++)
         printf("%02x", img->digest[i]);
-    printf("\n");
+    printf("\nmemcheck=%s\n", img->memcheck == SIP_MEMCHECK_GUARD ? "guard" : "explicit");
     for (int i = 0; i < img->nendpoints; i++)
         printf("endpoint=%s\n", img->endpoint[i]);
     printf("object_len=%u\n", img->object_len);

@@ -40,7 +40,7 @@ static size_t valid_manifest(char *m, size_t cap, const char *extra) {
         "init_module=Z_hello_init_module\ninstantiate=Z_hello_instantiate\n"
         "free=Z_hello_free\nmemory=Z_helloZ_memory\n"
         "thread_entry=Z_helloZ___sip_thread_entry\nstack_pointer=Z_helloZ___stack_pointer\n"
-        "instance_size=40\ndigest=%s\n%s", hex, extra);
+        "instance_size=40\ndigest=%s\nmemcheck=explicit\n%s", hex, extra);
 }
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -92,6 +92,7 @@ static void test_valid(void) {
     CHECK(strcmp(img.thread_entry, "Z_helloZ___sip_thread_entry") == 0);
     CHECK(strcmp(img.stack_pointer, "Z_helloZ___stack_pointer") == 0);
     CHECK(img.instance_size == 40 && img.abi == 2);
+    CHECK(img.memcheck == SIP_MEMCHECK_EXPLICIT);
     CHECK(img.object == file + 16 + img.manifest_len && img.object_len == sizeof object);
     CHECK(img.nendpoints == 1 && strcmp(img.endpoint[0], "Stdio:exp") == 0);
 }
@@ -145,6 +146,7 @@ static const struct { const char *name, *extra, *want; } BAD_EXTRA[] = {
     { "duplicate key", "abi=2\n", "twice" },
     { "duplicate thread_entry", "thread_entry=x\n", "twice" },
     { "line without =", "abi\n", "without '='" },
+    { "duplicate memcheck", "memcheck=guard\n", "twice" },
     { "space in a line", "endpoint=A :b\n", "printable" },
     { "blank line", "\n", "without '='" },
     { "endpoint without role", "endpoint=Stdio\n", "CONTRACT:ROLE" },
@@ -188,10 +190,36 @@ static void test_manifest(void) {
     refused("module differs from name", "module differs");
 }
 
-// The abi 2 keys are required: a manifest without one of them is refused.
+// memcheck=guard is the other mode; any other value is refused, not taken
+// for the default (the kernel must know what the code relies on).
+static void test_memcheck(void) {
+    static const char *const bad[] = { "none", "Guard", "explicit2", "", "guar" };
+    char m[2048];
+    size_t n = valid_manifest(m, sizeof m, "");
+    char *v = strstr(m, "memcheck=explicit\n");
+    memcpy(v, "memcheck=guard\n", 16);
+    n -= 3;
+    build(m, n, KEY);
+    struct sip_image img;
+    const char *err = NULL;
+    int r = sip_image_parse(file, file_len, KEY, &img, &err);
+    check_named("memcheck=guard accepted", r == 0 && img.memcheck == SIP_MEMCHECK_GUARD,
+                "%s", err ? err : "wrong mode");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[2048];
+        n = valid_manifest(m, sizeof m, "");
+        v = strstr(m, "memcheck=explicit\n");
+        *v = '\0';
+        n = (size_t)snprintf(text, sizeof text, "%smemcheck=%s\n", m, bad[i]);
+        build(text, n, KEY);
+        refused(bad[i], "memcheck is not explicit or guard");
+    }
+}
+
+// The abi 2 keys and memcheck are required: a manifest without one of them is refused.
 static void test_abi2_keys_required(void) {
-    static const char *const keys[] = { "thread_entry=", "stack_pointer=" };
-    for (int i = 0; i < 2; i++) {
+    static const char *const keys[] = { "thread_entry=", "stack_pointer=", "memcheck=" };
+    for (int i = 0; i < 3; i++) {
         char m[2048], out[2048];
         size_t n = valid_manifest(m, sizeof m, ""), k = 0;
         char *line = strstr(m, keys[i]), *end = strchr(line, '\n') + 1;
@@ -234,6 +262,7 @@ int main(void) {
     test_layout();
     test_manifest();
     test_abi2_keys_required();
+    test_memcheck();
     test_object();
     return check_summary();
 }
