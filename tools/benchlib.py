@@ -194,12 +194,13 @@ def build_dir():
     return path if path.is_absolute() else ROOT / path
 
 
-def boot_kernel(osrun, variant, commands, accel, timeout, cmdline="", log=None):
+def boot_kernel(osrun, variant, commands, accel, timeout, cmdline="", log=None, initrd=None):
     """One boot of our kernel running `commands` at its shell: (transcript, why) where
-    why is None when it powered off cleanly, else what went wrong, in words."""
+    why is None when it powered off cleanly, else what went wrong, in words. initrd:
+    another initrd than the build's (tools/figure5's re-sealed one)."""
     try:
         res = osrun.run(variant, cmdline=cmdline, lines=commands, timeout=timeout,
-                        accel=accel, build=str(build_dir()), log=log)
+                        accel=accel, initrd=initrd, build=str(build_dir()), log=log)
     except osrun.RunnerError as e:
         return "", f"osrun: {e}"
     why = None

@@ -3,7 +3,7 @@
 //
 //   client (this invocation) --link--> file server --link--> disk server
 //
-//   webfiles [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q]   the client
+//   webfiles [client] [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q]   the client
 //   webfiles fs IMAGE       the file server (spawned by the client)
 //   webfiles disk IMAGE     the disk server (spawned by the file server)
 //
@@ -17,6 +17,9 @@
 // server. The client reads whole files picked at random (seeded; the image's
 // SPECweb99-like mix makes most reads small and most bytes large) and checks
 // every byte against the data set's formula (below; the same as mkwebdata's).
+// The word `client` may name the client's role, as `fs` and `disk` name the
+// servers': the sip kernel chooses a SIP's domain by its first argument
+// (sipdom.webfiles/client=c puts the client alone in its own address space).
 // One operation is one whole-file read. Any mismatch or error: a message on
 // stderr and a non-zero exit. Exit closes the links in turn: the file server
 // sees -EPIPE and closes the disk's link; everyone is waited for.
@@ -336,7 +339,7 @@ static int client(int runs, long ops, uint32_t seed, const char *path) {
 // ------------------------------------------------------------------ main
 
 static int usage(void) {
-    fprintf(stderr, "usage: webfiles [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q]\n"
+    fprintf(stderr, "usage: webfiles [client] [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q]\n"
                     "       webfiles fs IMAGE | webfiles disk IMAGE   (spawned by webfiles)\n");
     return 2;
 }
@@ -346,7 +349,8 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "fs") == 0) return file_server(argv[2]);
     long runs = 7, ops = 100, seed = 1;
     const char *path = "/data/webfiles.disk";
-    for (int i = 1; i < argc; i++) {
+    int first = argc > 1 && strcmp(argv[1], "client") == 0 ? 2 : 1;   // the role word
+    for (int i = first; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-q") == 0) runs = 2, ops = 10;
         else if (!v) return usage();
