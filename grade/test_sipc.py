@@ -251,11 +251,40 @@ def test_memcheck_guard(hello, key, sip_check, tmp_path):
     assert proc.returncode == 0 and "memcheck=guard\n" in proc.stdout, proc.stdout + proc.stderr
 
 
-def test_bad_memcheck_is_refused(tmp_path, key):
-    out = tmp_path / "hello.sip"
+def test_memcheck_none(hello, key, sip_check, tmp_path):
+    """--memcheck none (UNSAFE, for measuring): sipc warns, the manifest says none, the
+    kernel's check accepts it, and the object is guard's without the call-depth counter."""
+    guard = tmp_path / "guard" / "hello.sip"
+    assert sipc(HELLO, guard, key, "--memcheck", "guard").returncode == 0
+    out = tmp_path / "none" / "hello.sip"
     proc = sipc(HELLO, out, key, "--memcheck", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert f"sipc: warning: {HELLO}: --memcheck none:" in proc.stderr, proc.stderr
+    assert "UNSAFE" in proc.stderr
+    none_manifest, none_obj, _, _ = split_image(out.read_bytes())
+    guard_manifest, guard_obj, _, _ = split_image(guard.read_bytes())
+    assert none_manifest["memcheck"] == "none"
+    assert {k: v for k, v in none_manifest.items() if k not in ("memcheck", "digest")} == \
+        {k: v for k, v in guard_manifest.items() if k not in ("memcheck", "digest")}
+    assert len(none_obj) < len(guard_obj)
+    assert b"wasm_rt_call_stack_depth" in guard_obj
+    assert b"wasm_rt_call_stack_depth" not in none_obj
+    proc = run([sip_check, str(out), str(key)])
+    assert proc.returncode == 0 and "memcheck=none\n" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_no_warning_without_none(hello, key, tmp_path):
+    proc = sipc(HELLO, tmp_path / "guard" / "hello.sip", key, "--memcheck", "guard")
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("mode", ["None", "unsafe", "", "guard,none"])
+def test_bad_memcheck_is_refused(tmp_path, key, mode):
+    out = tmp_path / "hello.sip"
+    proc = sipc(HELLO, out, key, "--memcheck", mode)
     assert proc.returncode == 1
-    assert f"sipc: {HELLO}: --memcheck 'none': not explicit or guard" in proc.stderr, proc.stderr
+    assert f"sipc: {HELLO}: --memcheck {mode!r}: not explicit, guard or none" in proc.stderr, \
+        proc.stderr
     assert not out.exists()
 
 

@@ -14,15 +14,17 @@ SIP_ROOT := $(BUILD)/sip/rootfs/sip
 
 # How every SIP's loads and stores stay in its memory (sipc --memcheck, the
 # manifest's memcheck=): explicit (a compare before each) or guard (none: the
-# unmapped rest of the SIP's window faults). One build directory per mode:
+# unmapped rest of the SIP's window faults), or none (UNSAFE, for measuring
+# the checks' cost: guard without wasm2c's call-depth counter; sipc warns
+# once per image). One build directory per mode:
 #   make BUILD=/tmp/b-guard SIP_MEMCHECK=guard all
 # The mode sticks to the directory (the mode file below): a later plain make
 # there, e.g. the tests' own, keeps it; SIP_MEMCHECK=... changes it, and a
 # changed mode rebuilds every image.
 SIP_MEMCHECK_FILE := $(SIP_OBJDIR)/memcheck.mode
 SIP_MEMCHECK ?= $(or $(shell cat $(SIP_MEMCHECK_FILE) 2>/dev/null),explicit)
-ifeq ($(filter explicit guard,$(SIP_MEMCHECK)),)
-$(error SIP_MEMCHECK=$(SIP_MEMCHECK): not explicit or guard)
+ifeq ($(filter explicit guard none,$(SIP_MEMCHECK)),)
+$(error SIP_MEMCHECK=$(SIP_MEMCHECK): not explicit, guard or none)
 endif
 $(shell mkdir -p $(SIP_OBJDIR) && \
     { [ "$$(cat $(SIP_MEMCHECK_FILE) 2>/dev/null)" = "$(SIP_MEMCHECK)" ] || \

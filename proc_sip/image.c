@@ -136,11 +136,12 @@ static const struct key *find_key(const uint8_t *k, size_t n) {
     return 0;
 }
 
-// "explicit" or "guard" (docs/sip-image.md); anything else is refused, not
-// taken for the default: the kernel must know which the code relies on.
+// "explicit", "guard" or "none" (docs/sip-image.md), in enum order; anything
+// else is refused, not taken for the default: the kernel must know which the
+// code relies on.
 static int parse_memcheck(const uint8_t *v, size_t n, enum sip_memcheck *out) {
-    static const char *const names[] = { "explicit", "guard" };
-    for (int m = 0; m < 2; m++) {
+    static const char *const names[] = { "explicit", "guard", "none" };
+    for (int m = 0; m < 3; m++) {
         size_t j = 0;
         while (j < n && names[m][j] && names[m][j] == (char)v[j])
             j++;
@@ -188,7 +189,7 @@ static int store_value(struct sip_image *img, const struct key *k,
                : fail(err, "manifest: digest is not 64 lowercase hex digits");
     case K_MEMCHECK:
         return parse_memcheck(v, n, &img->memcheck) ? 0
-               : fail(err, "manifest: memcheck is not explicit or guard");
+               : fail(err, "manifest: memcheck is not explicit, guard or none");
     case K_ENDPOINT:
         return store_endpoint(img, v, n, err);
     }

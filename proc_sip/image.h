@@ -24,6 +24,8 @@
 enum sip_memcheck {
     SIP_MEMCHECK_EXPLICIT,                // a compare and branch before every access
     SIP_MEMCHECK_GUARD,                   // none: the window's unmapped rest faults
+    SIP_MEMCHECK_NONE,                    // as guard, and no other run-time check either
+                                          // (UNSAFE, for measuring: sipc --memcheck none)
 };
 
 struct sip_image {

@@ -24,7 +24,8 @@ static void check_strings(const struct sip_image *img) {
     require(memchr(img->entry, 0, sizeof img->entry) != NULL);
     require(memchr(img->free, 0, sizeof img->free) != NULL);
     require(img->abi == SIP_ABI_VERSION);
-    require(img->memcheck == SIP_MEMCHECK_EXPLICIT || img->memcheck == SIP_MEMCHECK_GUARD);
+    require(img->memcheck == SIP_MEMCHECK_EXPLICIT || img->memcheck == SIP_MEMCHECK_GUARD ||
+            img->memcheck == SIP_MEMCHECK_NONE);
     require(img->instance_size > 0 && img->instance_size <= SIP_INSTANCE_MAX);
     require(img->nendpoints >= 0 && img->nendpoints <= SIP_ENDPOINTS_MAX);
     for (int i = 0; i < img->nendpoints; i++)

@@ -24,7 +24,8 @@ static void print_image(const struct sip_image *img) {
            img->instance_size);
     for (int i = 0; i < 32; i++)
         printf("%02x", img->digest[i]);
-    printf("\nmemcheck=%s\n", img->memcheck == SIP_MEMCHECK_GUARD ? "guard" : "explicit");
+    static const char *const modes[] = { "explicit", "guard", "none" };
+    printf("\nmemcheck=%s\n", modes[img->memcheck]);
     for (int i = 0; i < img->nendpoints; i++)
         printf("endpoint=%s\n", img->endpoint[i]);
     printf("object_len=%u\n", img->object_len);

@@ -190,29 +190,38 @@ static void test_manifest(void) {
     refused("module differs from name", "module differs");
 }
 
-// memcheck=guard is the other mode; any other value is refused, not taken
-// for the default (the kernel must know what the code relies on).
-static void test_memcheck(void) {
-    static const char *const bad[] = { "none", "Guard", "explicit2", "", "guar" };
-    char m[2048];
-    size_t n = valid_manifest(m, sizeof m, "");
-    char *v = strstr(m, "memcheck=explicit\n");
-    memcpy(v, "memcheck=guard\n", 16);
-    n -= 3;
-    build(m, n, KEY);
+// memcheck=guard and memcheck=none are the other modes; any other value is
+// refused, not taken for the default (the kernel must know what the code
+// relies on).
+static void accepts_memcheck(const char *mode, enum sip_memcheck want) {
+    char m[2048], text[2048];
+    valid_manifest(m, sizeof m, "");
+    *strstr(m, "memcheck=explicit\n") = '\0';
+    size_t n = (size_t)snprintf(text, sizeof text, "%smemcheck=%s\n", m, mode);
+    build(text, n, KEY);
     struct sip_image img;
     const char *err = NULL;
     int r = sip_image_parse(file, file_len, KEY, &img, &err);
-    check_named("memcheck=guard accepted", r == 0 && img.memcheck == SIP_MEMCHECK_GUARD,
-                "%s", err ? err : "wrong mode");
+    char name[64];
+    snprintf(name, sizeof name, "memcheck=%s accepted", mode);
+    check_named(name, r == 0 && img.memcheck == want, "%s", err ? err : "wrong mode");
+}
+
+static void test_memcheck(void) {
+    static const char *const bad[] = { "Guard", "explicit2", "", "guar", "None", "non",
+                                       "nonex" };
+    accepts_memcheck("guard", SIP_MEMCHECK_GUARD);
+    accepts_memcheck("none", SIP_MEMCHECK_NONE);
+    accepts_memcheck("explicit", SIP_MEMCHECK_EXPLICIT);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char text[2048];
-        n = valid_manifest(m, sizeof m, "");
-        v = strstr(m, "memcheck=explicit\n");
-        *v = '\0';
-        n = (size_t)snprintf(text, sizeof text, "%smemcheck=%s\n", m, bad[i]);
+        char m[2048], text[2048];
+        valid_manifest(m, sizeof m, "");
+        *strstr(m, "memcheck=explicit\n") = '\0';
+        size_t n = (size_t)snprintf(text, sizeof text, "%smemcheck=%s\n", m, bad[i]);
         build(text, n, KEY);
-        refused(bad[i], "memcheck is not explicit or guard");
+        char name[64];
+        snprintf(name, sizeof name, "memcheck=%s refused", bad[i]);
+        refused(name, "memcheck is not explicit, guard or none");
     }
 }
 
