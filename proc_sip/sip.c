@@ -20,7 +20,7 @@ struct sip_module {
     void (*thread_entry)(void *instance, uint32_t fn, uint32_t arg);
     uint32_t *(*stack_pointer)(void *instance);
     size_t instance_size;
-    bool memcheck_guard;         // manifest memcheck=guard: its code has no bounds checks
+    bool memcheck_guard;         // manifest memcheck=guard or none: its code has no bounds checks
     int nendpoints;              // its manifest's endpoint=CONTRACT:ROLE lines, in order
     char endpoint[SIP_ENDPOINTS_MAX][SIP_SYM_MAX];
 };
@@ -106,7 +106,7 @@ static struct sip_module *module_get(const char *name, bool say_missing, int *er
     kfree(obj);
     strlcpy(m->name, name, sizeof m->name);
     m->instance_size = src.instance_size;
-    m->memcheck_guard = src.memcheck == SIP_MEMCHECK_GUARD;
+    m->memcheck_guard = src.memcheck != SIP_MEMCHECK_EXPLICIT;   // guard or none
     nmodules++;
     spin_unlock(&modules_lock);
     return m;
