@@ -192,6 +192,7 @@ void multiboot_parse(uint64_t mbi_phys);
 
 // ---- Command line (kern/cmdline.c) ----
 const char *cmdline_get(const char *key);        // "ktest=all" -> "all"; bare "key" -> ""; absent -> NULL
+bool cmdline_next(const char **cursor, char *key, size_t kcap, char *value, size_t vcap);  // every word in turn
 
 // ---- Kernel symbols (kern/ksyms.c), from the image itself ----
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);   // NULL when unknown

@@ -51,12 +51,16 @@ typedef uint64_t pte_t;
 struct addrspace {
     uint64_t pml4_pa;           // physical address of the PML4 (what CR3 gets)
     pte_t *pml4;                // the same, through the direct map
+    uint64_t private_slots[4];  // bit i: upper-half PML4 slot 256+i is this space's own
 };
 void vm_init(void);                                  // the kernel's own tables; switch to them
 bool vm_global_pages_on(void);                       // CR4.PGE set (not on with pge=off)
 struct addrspace *vm_kernel_space(void);
 struct addrspace *vm_new_space(void);                // upper half shared with the kernel's
-void vm_free_space(struct addrspace *as);            // frees lower-half tables (not the pages)
+// Upper half shared with the kernel's except slots[0..n) (256..511), which are
+// its own, empty at first (the sip kernel's per-SIP tables); NULL if no memory.
+struct addrspace *vm_new_space_private(const int *slots, int n);
+void vm_free_space(struct addrspace *as);            // frees lower-half and private tables (not the pages)
 // vm_map_page/vm_map_huge results. flags: PTE_W, PTE_U, PTE_NX, PTE_G, PTE_PCD...;
 // PTE_P (and PTE_PS for huge) are added. Nothing is ever silently replaced.
 #define VM_OK      0

@@ -12,6 +12,13 @@
 // below them, which every PML4 shares, so no PML4 needs updating when the
 // kernel's mappings change, and upper-half PML4 entries are never freed.
 //
+// The one exception: a space made by vm_new_space_private has a few upper-half
+// PML4 slots of its own (the sip kernel's per-SIP page tables, proc_sip/space.c:
+// a SIP's window and stacks mapped ONLY in its own table). Those slots start
+// empty, get tables of their own (with U|W|P in table entries: the leaves
+// decide, and a ring-3 SIP needs U at every level), and vm_free_space frees
+// them. Every other upper-half slot is still the kernel's, shared as above.
+//
 // Locking: vm_lock serializes changes to page-table structure (so two CPUs
 // do not both fill the same empty slot). Lookups do not lock. TLB shootdown
 // to other CPUs is not done yet: unmapping only flushes this CPU.
@@ -63,6 +70,14 @@ static pte_t *table_at(pte_t entry) {
     return phys_to_virt(entry & PTE_ADDR_MASK);
 }
 
+// va lies in one of as's private upper-half PML4 slots (vm_new_space_private).
+static bool is_private(const struct addrspace *as, uint64_t va) {
+    unsigned i = index_at(va, 4);
+    if (i < UPPER_HALF_FIRST_SLOT) return false;
+    i -= UPPER_HALF_FIRST_SLOT;
+    return (as->private_slots[i / 64] >> (i % 64)) & 1;
+}
+
 static bool is_current(struct addrspace *as) {
     return (read_cr3() & PTE_ADDR_MASK) == as->pml4_pa;
 }
@@ -76,13 +91,14 @@ static void flush_va(struct addrspace *as, uint64_t va) {
 // ---- Walking ----
 
 // Fill an empty entry at 'level' with a fresh, zeroed table.
-static bool install_table(pte_t *entry, uint64_t va, int level) {
-    if (level == 4 && is_upper_half(va))
+static bool install_table(struct addrspace *as, pte_t *entry, uint64_t va, int level) {
+    bool shared = is_upper_half(va) && !is_private(as, va);
+    if (level == 4 && shared)
         panic("vm: upper-half PML4 slot %u is empty: the shared-kernel invariant broke",
               index_at(va, 4));
     uint64_t pa = frame_alloc();
     if (!pa) return false;
-    *entry = pa | (is_upper_half(va) ? TABLE_FLAGS_KERNEL : TABLE_FLAGS_USER);
+    *entry = pa | (shared ? TABLE_FLAGS_KERNEL : TABLE_FLAGS_USER);
     return true;
 }
 
@@ -96,7 +112,7 @@ static pte_t *walk_to(struct addrspace *as, uint64_t va, int level, bool create,
         pte_t *e = &table[index_at(va, l)];
         if (!(*e & PTE_P)) {
             if (!create) { *err = -1; return NULL; }
-            if (!install_table(e, va, l)) { *err = VM_ENOMEM; return NULL; }
+            if (!install_table(as, e, va, l)) { *err = VM_ENOMEM; return NULL; }
         } else if (*e & PTE_PS) {
             *err = VM_EEXIST;
             return NULL;
@@ -206,9 +222,25 @@ struct addrspace *vm_new_space(void) {
         return NULL;
     }
     as->pml4 = phys_to_virt(as->pml4_pa);
+    memset(as->private_slots, 0, sizeof as->private_slots);
     // The shared upper half: see the invariant at the top of this file.
     for (int i = UPPER_HALF_FIRST_SLOT; i < ENTRIES; i++)
         as->pml4[i] = kernel_space.pml4[i];
+    return as;
+}
+
+// Like vm_new_space, but the upper-half PML4 slots slots[0..n) are this
+// space's own and start empty (the exception at the top of this file).
+struct addrspace *vm_new_space_private(const int *slots, int n) {
+    for (int k = 0; k < n; k++)
+        if (slots[k] < UPPER_HALF_FIRST_SLOT || slots[k] >= ENTRIES) return NULL;
+    struct addrspace *as = vm_new_space();
+    if (!as) return NULL;
+    for (int k = 0; k < n; k++) {
+        unsigned i = (unsigned)slots[k] - UPPER_HALF_FIRST_SLOT;
+        as->pml4[slots[k]] = 0;
+        as->private_slots[i / 64] |= 1ull << (i % 64);
+    }
     return as;
 }
 
@@ -224,8 +256,9 @@ static void free_table(pte_t *table, int level) {
 void vm_free_space(struct addrspace *as) {
     if (as == &kernel_space) panic("vm_free_space: the kernel's space");
     if (is_current(as)) panic("vm_free_space: space %p is loaded in CR3", as);
-    for (int i = 0; i < UPPER_HALF_FIRST_SLOT; i++)
-        if (as->pml4[i] & PTE_P) free_table(table_at(as->pml4[i]), 3);
+    for (int i = 0; i < ENTRIES; i++)
+        if ((as->pml4[i] & PTE_P) && (i < UPPER_HALF_FIRST_SLOT || is_private(as, (uint64_t)i << 39)))
+            free_table(table_at(as->pml4[i]), 3);
     frame_free(as->pml4_pa);
     kfree(as);
 }

@@ -169,6 +169,7 @@ void sip_free_resources(struct sip *s) {
     __atomic_store_n(&s->stack_pointer, NULL, __ATOMIC_RELEASE);
     sip_handles_close_all(s);
     sip_mem_release(s);
+    sip_space_destroy(s);        // its own page table, if it has one (after its pages)
     sip_tables_release(s);
     kfree(s->instance);
     s->instance = NULL;
@@ -224,21 +225,39 @@ static struct sip *sip_new(struct sip_module *m, const char *name) {
 
 static void sip_delete(struct sip *s) {
     if (s->mem_slot >= 0) sip_mem_release(s);
+    sip_space_destroy(s);
     kfree(s->args);
     kfree(s);
 }
 
-// Its args, window and main thread; 0 or -errno (then s is deleted).
+// The first argument after the name (args' second NUL-separated string)
+// into buf, cut to fit: what sipdom.NAME/ARG1 selects by. NULL if none.
+static const char *first_arg(const char *args, uint32_t len, char *buf, size_t cap) {
+    uint32_t i = 0;
+    while (i < len && args[i]) i++;
+    if (++i >= len) return NULL;
+    size_t n = 0;
+    while (i + n < len && args[i + n] && n < cap - 1) n++;
+    memcpy(buf, args + i, n);
+    buf[n] = 0;
+    return buf;
+}
+
+// Its args, domain, window, page table and main thread; 0 or -errno (then
+// s is deleted).
 static int sip_setup(struct sip *s, const char *args, uint32_t args_len) {
+    char arg1[32];
     if (args_len) {
         if (!(s->args = kmalloc(args_len))) return -ENOMEM;
         memcpy(s->args, args, args_len);
         s->args_len = args_len;
     }
+    s->domain = sip_domain_choose(s->name, first_arg(args, args_len, arg1, sizeof arg1));
     if (sip_window_reserve(s) < 0) {
         kprintf("sip: %s: too many SIPs (no memory window free)\n", s->name);
         return -EAGAIN;
     }
+    if (sip_space_create(s) < 0) return -ENOMEM;
     s->main = thread_alloc(s->name, sip_main, s);
     if (!s->main) return -EAGAIN;
     s->main->owner = s;          // before it first runs: sip_current() is right from the start

@@ -50,6 +50,31 @@ int sip_object_check(const uint8_t *obj, size_t len, const struct sip_ksym *allo
 #define SIP_INIT_EPS_MAX 8           // initial endpoints (the manifest's SIP_ENDPOINTS_MAX)
 #define SIP_END_LINE_MAX 200
 
+// ---- Protection domains (proc_sip/domain.c, space.c; docs/figure5.md) ----
+// Where one SIP runs: the kernel's address space (a, b), its own page table
+// in ring 0 (c), or its own page table in ring 3 (d, e; proc_sip/ring3*.c).
+enum sip_domain { SIPDOM_KERNEL, SIPDOM_OWN, SIPDOM_RING3 };
+void sip_domains_init(void);                 // variant_init: parse sipdom*, print the choice
+int sip_domains_parse(const char *line);     // NULL: the boot cmdline; words refused
+enum sip_domain sip_domain_choose(const char *name, const char *arg1);   // arg1 may be NULL
+bool sip_domain_large_pages(void);           // global letter a: 2 MiB pages in kernel space
+const char *sip_domain_name(enum sip_domain d);
+// NULL when ring 3 is available; else why not (then d/e mean c). Weak in domain.c.
+const char *sip_ring3_missing(void);
+
+struct sip;
+struct addrspace;
+// SIPDOM_KERNEL: s->space = the kernel's. Otherwise a new PML4 whose upper
+// half is the kernel's except PML4 slots 384 (windows), 386 (ring 3's
+// runtime area) and 387 (ring-3 native stacks), private and empty at first;
+// 385 (ring-0 native stacks) stays shared (wasm_rt.c says why). 0 or -ENOMEM.
+int sip_space_create(struct sip *s);
+// After sip_mem_release: leaves s's CR3 if loaded, frees its private tables.
+void sip_space_destroy(struct sip *s);
+struct addrspace *sip_space_of(const struct sip *s);   // the kernel's if none (yet, or any more)
+uint64_t sip_pte_flags(const struct sip *s, uint64_t flags);   // | PTE_U for ring 3
+uint64_t sip_cr3_loads(void);                // CR3 writes variant_thread_switch made
+
 struct sip_module;               // a loaded image, shared by every SIP of that name
 struct endpoint;
 
@@ -89,6 +114,8 @@ struct sip {
     char name[32];
     struct sip_module *mod;
     struct thread *main;
+    enum sip_domain domain;      // chosen at create, before its window is reserved
+    struct addrspace *space;     // its page table (the kernel's for SIPDOM_KERNEL); NULL at its end
     void *instance;              // the wasm2c instance struct (kernel heap)
     uint32_t *stack_pointer;     // its __stack_pointer global, inside instance (abi 2)
     // Its one linear memory: a window of the upper half, mapped page by page.

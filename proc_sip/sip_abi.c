@@ -63,12 +63,15 @@ uint32_t Z_envZ_sip_self(struct Z_env_instance_t *env) {
 struct abi_sysinfo {
     int64_t frames_free;
     int64_t heap_used;           // bytes of the pages the kernel heap holds
-    int32_t sips, endpoints, messages, pad;
+    int32_t sips, endpoints, messages;
+    int32_t domain;              // enum sip_domain, | SYSINFO_LARGE_PAGES when mapped in 2 MiB pages
 };
+#define SYSINFO_LARGE_PAGES 0x100
 _Static_assert(sizeof(struct abi_sysinfo) == 32, "struct sip_sysinfo is 32 bytes");
 
 uint32_t Z_envZ_sip_sysinfo(struct Z_env_instance_t *env, uint32_t ptr) {
-    void *p = sip_mem_range(sip_of(env), ptr, sizeof(struct abi_sysinfo));
+    struct sip *s = sip_of(env);
+    void *p = sip_mem_range(s, ptr, sizeof(struct abi_sysinfo));
     if (!p) return (uint32_t)-EFAULT;
     kheap_trim();                // cached empty heap pages are not in use: count them free
     struct abi_sysinfo i = {
@@ -77,9 +80,11 @@ uint32_t Z_envZ_sip_sysinfo(struct Z_env_instance_t *env, uint32_t ptr) {
         .sips = sip_alive_count(),
         .endpoints = (int32_t)chan_endpoints_alive(),
         .messages = (int32_t)chan_messages_alive(),
+        .domain = (int32_t)s->domain |
+                  (s->domain == SIPDOM_KERNEL && sip_domain_large_pages() ? SYSINFO_LARGE_PAGES : 0),
     };
     memcpy(p, &i, sizeof i);
-    return (uint32_t)sip_abi_return(sip_of(env), 0);
+    return (uint32_t)sip_abi_return(s, 0);
 }
 
 // The runtime (proc_sip/wasm_rt.c), declared here with the types the table needs.

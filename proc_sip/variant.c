@@ -10,6 +10,7 @@ const char variant_name[] = "sip";
 // The contracts come first: the services speak them, and every spawn checks
 // a manifest's endpoint lines against them.
 void variant_init(void) {
+    sip_domains_init();          // sipdom*: before any SIP is made (ktests make some)
     contracts_load();
     fileserv_start();
 }

@@ -1,7 +1,9 @@
 // proc_sip/wasm_rt.c: the runtime wasm2c 1.0.32's output calls, in the kernel.
 // Linear memory: each SIP gets a window of the upper half, mapped page by page
 // with frames from the page manager, RW and NX (never executable), growing only
-// through memory.grow. Traps end the SIP, not the kernel.
+// through memory.grow, in its own page table (sip_space_of: the kernel's in
+// domains a and b, its own in c..e; 2 MiB pages in a). Traps end the SIP,
+// not the kernel.
 //
 // The kernel build cannot include proc_sip/include/wasm-rt.h (it pulls in the
 // SIP-side libc headers), so the two types used here mirror it exactly; the
@@ -53,23 +55,53 @@ static uint64_t window_of(const struct sip *s) {
     return LINMEM_BASE + (uint64_t)s->mem_slot * LINMEM_WINDOW;
 }
 
-// Unmaps and frees the window's pages from 'from' bytes up to what is mapped.
+// Unmaps and frees the window's pages from 'from' bytes up to what is
+// mapped. 'from' is where a page starts (0, or an earlier mem_mapped).
 static void shrink_to(struct sip *s, uint64_t from) {
-    for (uint64_t off = from; off < s->mem_mapped; off += PAGE_SIZE) {
-        uint64_t pa;
-        if (vm_unmap_page(vm_kernel_space(), window_of(s) + off, &pa) == 0) frame_free(pa);
+    struct addrspace *as = sip_space_of(s);
+    for (uint64_t off = from; off < s->mem_mapped;) {
+        uint64_t pa, flags = 0;
+        bool huge = vm_translate(as, window_of(s) + off, NULL, &flags) && (flags & PTE_PS);
+        if (vm_unmap_page(as, window_of(s) + off, &pa) == 0) {
+            if (huge) frame_free_contig(pa, HUGE_SIZE / PAGE_SIZE);
+            else frame_free(pa);
+        }
+        off += huge ? HUGE_SIZE : PAGE_SIZE;
     }
     s->mem_mapped = MIN(s->mem_mapped, from);
 }
 
-// Maps zeroed frames until 'bytes' are mapped; false (and nothing added) if
-// the frames run out.
+// Configuration (a) (sipdom=a): a kernel-space SIP's linear memory in 2 MiB
+// pages, so its accesses need fewer TLB entries. At a 2 MiB boundary, one
+// 2 MiB page if 512 contiguous aligned frames are free; else (memory
+// fragmented) 4 KiB pages as in (b) from here. So mem_mapped runs up to the
+// next 2 MiB boundary: in guard mode an access between the memory's size and
+// that boundary reads the SIP's own zeroed frames instead of trapping (the
+// trap's granularity in (a) is 2 MiB; nothing of anyone else is reachable).
+// 1 GiB pages would need 1 GiB of contiguous frames per SIP: not offered.
+static bool map_huge_here(struct sip *s) {
+    if (!sip_domain_large_pages() || s->domain != SIPDOM_KERNEL || s->mem_mapped % HUGE_SIZE)
+        return false;
+    uint64_t pa = frame_alloc_contig(HUGE_SIZE / PAGE_SIZE, HUGE_SIZE / PAGE_SIZE);
+    if (!pa) return false;
+    if (vm_map_huge(sip_space_of(s), window_of(s) + s->mem_mapped, pa, PTE_W | PTE_NX) != VM_OK) {
+        frame_free_contig(pa, HUGE_SIZE / PAGE_SIZE);
+        return false;
+    }
+    s->mem_mapped += HUGE_SIZE;
+    return true;
+}
+
+// Maps zeroed frames until 'bytes' are mapped, in s's own page table (the
+// kernel's for a kernel-space SIP); false (and nothing added) if the frames
+// run out.
 static bool grow_to(struct sip *s, uint64_t bytes) {
     uint64_t old = s->mem_mapped;
     while (s->mem_mapped < bytes) {
+        if (map_huge_here(s)) continue;
         uint64_t pa = frame_alloc();
-        if (!pa || vm_map_page(vm_kernel_space(), window_of(s) + s->mem_mapped, pa,
-                               PTE_W | PTE_NX) != VM_OK) {
+        if (!pa || vm_map_page(sip_space_of(s), window_of(s) + s->mem_mapped, pa,
+                               sip_pte_flags(s, PTE_W | PTE_NX)) != VM_OK) {
             if (pa) frame_free(pa);
             shrink_to(s, old);
             return false;
@@ -130,7 +162,17 @@ int sip_window_reserve(struct sip *s) {
 // unmapped guard page, then for thread slot i >= 1 a 96 KiB region, its
 // 64 KiB stack at the top above 32 KiB unmapped; the block's last 96 KiB stay
 // unmapped. So an overflow faults instead of writing on.
+//
+// The stack area stays in the kernel's shared half even for a SIP with its
+// own page table (domain c, proc_sip/space.c): a ring-0 SIP's ABI calls run
+// on its native stack, and kernel code on another SIP's thread writes into
+// what they keep there (a receiver's chan hand-off record, wait-queue
+// entries), and the scheduler switches threads on it before the CR3 of the
+// next is loaded. A ring-3 SIP (d, e) enters the kernel on its kernel stack,
+// so its native stacks, user pages, are in PML4 slot 387, private to its
+// table (SIP_STACK_AREA_RING3), at the same offsets.
 #define SIP_STACK_AREA   (LINMEM_BASE + LINMEM_SLOTS * LINMEM_WINDOW)
+#define SIP_STACK_AREA_RING3 (SIP_STACK_AREA + 2 * (512ull << 30))
 #define SIP_STACK_BLOCK  (2ull << 20)
 #define SIP_MAIN_STACK   (256ull << 10)
 #define SIP_MAIN_REGION  (512ull << 10)
@@ -141,7 +183,8 @@ _Static_assert(SIP_MAIN_REGION + (SIP_MAX_THREADS - 1) * SIP_THREAD_REGION < SIP
                "the stacks fit one page table, with an unmapped gap at its top");
 
 static uint64_t stack_block(const struct sip *s) {
-    return SIP_STACK_AREA + (uint64_t)s->mem_slot * SIP_STACK_BLOCK;
+    uint64_t area = s->domain == SIPDOM_RING3 ? SIP_STACK_AREA_RING3 : SIP_STACK_AREA;
+    return area + (uint64_t)s->mem_slot * SIP_STACK_BLOCK;
 }
 
 static uint64_t stack_bottom(const struct sip *s, int slot) {
@@ -162,7 +205,7 @@ uint64_t sip_stack_map(struct sip *s, int slot) {
     for (uint64_t off = 0; off < stack_size(slot); off += PAGE_SIZE) {
         uint64_t pa = frame_alloc();
         if (!pa) return 0;           // sip_mem_release frees what was mapped
-        if (vm_map_page(vm_kernel_space(), bottom + off, pa, PTE_W | PTE_NX) != VM_OK) {
+        if (vm_map_page(sip_space_of(s), bottom + off, pa, sip_pte_flags(s, PTE_W | PTE_NX)) != VM_OK) {
             frame_free(pa);
             return 0;
         }
@@ -191,7 +234,7 @@ static void stack_unmap(struct sip *s, int slot) {
     uint64_t bottom = stack_bottom(s, slot);
     for (uint64_t off = 0; off < stack_size(slot); off += PAGE_SIZE) {
         uint64_t pa;
-        if (vm_unmap_page(vm_kernel_space(), bottom + off, &pa) == 0) frame_free(pa);
+        if (vm_unmap_page(sip_space_of(s), bottom + off, &pa) == 0) frame_free(pa);
     }
 }
 
@@ -205,7 +248,9 @@ static void stack_release(struct sip *s) {
 // could read through such an entry, that CPU must flush. There is no TLB
 // shootdown yet, so: every release bumps a generation, and a CPU about to run
 // a SIP thread reloads CR3 (dropping its non-global entries, which window
-// pages are) if it has not seen the latest generation (sip_tlb_sync).
+// pages are) if it has not seen the latest generation (sip_tlb_sync). It
+// reloads the CR3 loaded now (the next SIP's own, for domains c..e:
+// variant_thread_switch loads that first): any CR3 write drops them all.
 static uint64_t tlb_gen;
 static uint64_t cpu_tlb_gen[MAX_CPUS];
 
@@ -213,7 +258,7 @@ void sip_tlb_sync(void) {
     int c = mycpu()->id;
     uint64_t g = __atomic_load_n(&tlb_gen, __ATOMIC_ACQUIRE);
     if (cpu_tlb_gen[c] == g) return;
-    vm_switch(vm_kernel_space());
+    write_cr3(read_cr3());
     cpu_tlb_gen[c] = g;
 }
 

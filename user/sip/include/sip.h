@@ -46,8 +46,12 @@ struct sip_sysinfo {
     int32_t sips;                       // SIPs alive
     int32_t endpoints;                  // endpoints alive (chan_endpoints_alive)
     int32_t messages;                   // messages queued (chan_messages_alive)
-    int32_t pad;
+    int32_t domain;                     // this SIP's: SIP_DOMAIN_* | SIP_DOMAIN_LARGE_PAGES
 };
+#define SIP_DOMAIN_KERNEL      0        // the kernel's address space, ring 0 (sipdom a, b)
+#define SIP_DOMAIN_OWN         1        // its own page table, ring 0 (c)
+#define SIP_DOMAIN_RING3       2        // its own page table, ring 3 (d, e)
+#define SIP_DOMAIN_LARGE_PAGES 0x100    // its linear memory is in 2 MiB pages (a)
 SIP_IMPORT(sip_sysinfo) int32_t sip_sysinfo(struct sip_sysinfo *info);
 
 // ---- Threads (the library's thread.h wraps these) ----
