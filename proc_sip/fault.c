@@ -54,3 +54,33 @@ bool trap_kernel_fixup(struct trapframe *tf) {
     tf->rip = (uint64_t)resume;
     return true;
 }
+
+// ---- Faults from ring 3 (domains d, e: proc_sip/ring3*.c) ----
+// Only a ring-3 SIP's thread runs ring 3 here. Its fault ends that SIP alone,
+// with the line a ring-0 SIP would get: running off its stack is "stack
+// overflow" (in ring 3 the CPU pushes the frame on the kernel stack, so it
+// is a plain page fault, not a double fault), a load or store past its
+// memory in its window "out of bounds", anything else the exception's name.
+// A fault in its window from an explicit-mode image means a missing check,
+// said as in ring 0, but here it cannot hurt the kernel: the SIP is killed.
+static const char *user_fault_what(struct sip *s, struct sip_thread *st,
+                                   const struct trapframe *tf) {
+    if (tf->vector != 14) return trap_name(tf->vector);
+    if (sip_stack_slot_of(s, tf->rsp) == (int)(st - s->threads)) return "stack overflow";
+    uint64_t addr = read_cr2();
+    if (!sip_window_beyond_memory(s, addr)) return trap_name(tf->vector);
+    if (!sip_memcheck_guard(s))
+        kprintf("sip %d (%s): page fault at 0x%lx in its window, but its image checks "
+                "bounds (memcheck=explicit): a missing check\n", s->id, s->name, addr);
+    return "out of bounds";
+}
+
+void trap_user_exception(struct trapframe *tf) {
+    struct sip *s = sip_current();
+    struct sip_thread *st = s ? sip_thread_current(s) : NULL;
+    if (!s || !s->r3 || !st)
+        panic("%s from ring 3 outside a ring-3 SIP", trap_name(tf->vector));
+    const char *what = user_fault_what(s, st, tf);
+    sti();                       // from ring 3: no lock is held
+    sip_trap_current(what);
+}

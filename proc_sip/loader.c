@@ -8,6 +8,7 @@
 #include "kern/elf64.h"
 #include "proc_sip/sip.h"
 #include "mm/mm.h"
+#include "proc_sip/ring3.h"
 
 // The code area: [CODE_AREA_BASE, CODE_AREA_END), pages handed out in order
 // and never reused: a loaded image stays for the life of the kernel, so no
@@ -258,7 +259,8 @@ static void copy_sections(const uint8_t *obj, uint8_t *image, const uint64_t sec
     }
 }
 
-static uint64_t code_area_take(size_t npages) {
+// Fresh code-area pages, never handed out again (ring3.c's stub page too).
+uint64_t sip_code_area_take(size_t npages) {
     spin_lock(&code_area_lock);
     uint64_t base = 0;
     if (npages <= (CODE_AREA_END - code_area_next) / PAGE_SIZE) {
@@ -293,7 +295,7 @@ int sip_load_object(const uint8_t *obj, size_t len, const struct sip_ksym *allow
     if (out->npages == 0) return fail(err, "object has no code", NULL);
     uint64_t pa = frame_alloc_contig(out->npages, 1);
     if (!pa) return fail(err, "out of memory for the code", NULL);
-    out->base = code_area_take(out->npages);
+    out->base = sip_code_area_take(out->npages);
     if (!out->base) {
         frame_free_contig(pa, out->npages);
         return fail(err, "code area full", NULL);

@@ -5,6 +5,7 @@
 // unwind to that thread's base; the kernel then frees the SIP's linear memory
 // and instance and the thread ends with the status.
 #include "proc_sip/sip.h"
+#include "proc_sip/ring3.h"
 #include "proc_sip/sip_source.h"
 #include "mm/mm.h"
 #include "ipc/chan.h"
@@ -21,6 +22,8 @@ struct sip_module {
     uint32_t *(*stack_pointer)(void *instance);
     size_t instance_size;
     bool memcheck_guard;         // manifest memcheck=guard or none: its code has no bounds checks
+    bool ring3;                  // the copy for ring-3 SIPs (proc_sip/ring3.c): user pages, stubs
+    uint64_t sp_off;             // ring 3: __stack_pointer's offset in the instance
     int nendpoints;              // its manifest's endpoint=CONTRACT:ROLE lines, in order
     char endpoint[SIP_ENDPOINTS_MAX][SIP_SYM_MAX];
 };
@@ -72,24 +75,28 @@ static int bind_symbols(struct sip_module *m, const struct sip_image *src, const
     return 0;
 }
 
-static struct sip_module *module_find(const char *name) {
+static struct sip_module *module_find(const char *name, bool ring3) {
     for (int i = 0; i < nmodules; i++)
-        if (strcmp(modules[i].name, name) == 0) return &modules[i];
+        if (strcmp(modules[i].name, name) == 0 && modules[i].ring3 == ring3) return &modules[i];
     return NULL;
 }
 
 // The loaded module NAME, loading it on first use. NULL and *errno_out:
 // -ENOENT (no such image; printed only if 'say_missing') or -ENOEXEC (refused,
 // printed as `sip: sip/NAME.sip: PROBLEM`).
-static struct sip_module *module_get(const char *name, bool say_missing, int *errno_out) {
+static struct sip_module *module_get(const char *name, bool ring3, bool say_missing,
+                                     int *errno_out) {
     static struct sip_image src;     // big: not on the stack; used under modules_lock
     const char *err;
     uint8_t *obj = NULL;
     spin_lock(&modules_lock);
-    struct sip_module *m = module_find(name);
+    struct sip_module *m = module_find(name, ring3);
+    // A ring-3 copy resolves against the ring-3 stubs instead of the kernel.
+    const struct sip_ksym *allowed = ring3 ? sip_ring3_symbols() : sip_abi_symbols;
     if (m) { spin_unlock(&modules_lock); return m; }
     *errno_out = -ENOEXEC;
     if (nmodules == MAX_SIP_MODULES) { err = "too many loaded images"; goto refuse; }
+    if (!allowed) { err = "ring 3 is not available"; goto refuse; }
     if (sip_source_open(name, &src, &err) < 0) {
         if (strcmp(err, "no such image") == 0 || strncmp(err, "not a SIP name", 14) == 0)
             *errno_out = -ENOENT;
@@ -100,9 +107,11 @@ static struct sip_module *module_get(const char *name, bool say_missing, int *er
     memcpy(obj, src.object, src.object_len);
     src.object = obj;
     m = &modules[nmodules];
-    if (sip_load_object(obj, src.object_len, sip_abi_symbols, &m->code, &err) < 0 ||
+    if (sip_load_object(obj, src.object_len, allowed, &m->code, &err) < 0 ||
         bind_symbols(m, &src, &err) < 0)
         goto refuse;
+    m->ring3 = ring3;
+    if (ring3) ring3_image_ready(&m->code, m->init_module, m->stack_pointer, &m->sp_off);
     kfree(obj);
     strlcpy(m->name, name, sizeof m->name);
     m->instance_size = src.instance_size;
@@ -135,6 +144,14 @@ static void run_wasm(void *arg) {
     s->mod->entry(s->instance);
 }
 
+// A ring-3 SIP (proc_sip/ring3_sip.c): the same steps from ring 3, where
+// its image's trampoline calls instantiate and entry. Never returns.
+static _Noreturn void run_ring3(struct sip *s, uint64_t stack_top) {
+    const struct sip_module *m = s->mod;
+    ring3_run_main(s, stack_top, (uint64_t)m->instantiate, (uint64_t)m->entry,
+                   m->instance_size, m->stack_pointer ? m->sp_off : UINT64_MAX);
+}
+
 static void sip_main(void *arg) {
     struct sip *s = arg;
     struct sip_thread *st = &s->threads[0];
@@ -143,9 +160,11 @@ static void sip_main(void *arg) {
         uint64_t stack_top = sip_stack_map(s, 0);
         if (!stack_top) sip_trap_current("out of memory for its stack");
         st->stack_mapped = true;
+        if (s->mod->ring3) run_ring3(s, stack_top);
         sip_call_on_stack(run_wasm, s, stack_top);
         sip_end(s, 0, "");       // returning from _start is exit(0)
     }
+    ring3_left();                // an unwind from a ring-3 ABI call: SMAP closed
     sip_finish(s);
 }
 
@@ -155,6 +174,11 @@ bool sip_memcheck_guard(const struct sip *s) {
 
 bool sip_threads_supported(const struct sip *s) {
     return s->mod->thread_entry && s->stack_pointer;
+}
+
+// A ring-3 SIP's thread (threads.c) enters ring 3 at the same function.
+uint64_t sip_thread_entry_addr(const struct sip *s) {
+    return (uint64_t)s->mod->thread_entry;
 }
 
 // On a new thread's own stack (threads.c): the library's __sip_thread_entry.
@@ -169,6 +193,7 @@ void sip_free_resources(struct sip *s) {
     __atomic_store_n(&s->stack_pointer, NULL, __ATOMIC_RELEASE);
     sip_handles_close_all(s);
     sip_mem_release(s);
+    ring3_release(s);            // its runtime area (ring 3), while its table exists
     sip_space_destroy(s);        // its own page table, if it has one (after its pages)
     sip_tables_release(s);
     kfree(s->instance);
@@ -270,7 +295,11 @@ static struct sip *create(const char *name, const char *args, uint32_t args_len,
                           struct endpoint *const *eps, int neps, struct sip *parent,
                           bool print_exit, int *err) {
     if (!args_ok(args, args_len)) { *err = -EINVAL; return NULL; }
-    struct sip_module *m = module_get(name, parent == NULL, err);
+    // Its domain picks the copy of its image: sip_setup chooses it again, the same way.
+    char arg1[32];
+    bool ring3 = sip_domain_choose(name, first_arg(args, args_len, arg1, sizeof arg1)) ==
+                 SIPDOM_RING3;
+    struct sip_module *m = module_get(name, ring3, parent == NULL, err);
     if (!m) return NULL;
     if ((*err = endpoints_match(m, eps, neps, parent != NULL)) < 0) return NULL;
     struct sip *s = sip_new(m, name);

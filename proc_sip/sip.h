@@ -74,6 +74,7 @@ void sip_space_destroy(struct sip *s);
 struct addrspace *sip_space_of(const struct sip *s);   // the kernel's if none (yet, or any more)
 uint64_t sip_pte_flags(const struct sip *s, uint64_t flags);   // | PTE_U for ring 3
 uint64_t sip_cr3_loads(void);                // CR3 writes variant_thread_switch made
+uint64_t sip_window_base(const struct sip *s);   // where its linear memory starts (wasm_rt.c)
 
 struct sip_module;               // a loaded image, shared by every SIP of that name
 struct endpoint;
@@ -92,6 +93,7 @@ struct sip_thread {
     uint32_t fn, arg;            // what __sip_thread_entry is called with
     uint32_t sp;                 // its __stack_pointer while switched out
     uint32_t call_depth;         // wasm_rt_call_stack_depth while switched out
+    uint64_t kentry_top;         // ring 3: where its traps and syscalls land (ring3_sip.c); 0: none yet
     sip_jmpbuf jmp;              // where its end unwinds to (on its kernel stack)
     // A futex wait: the offset it waits on, and whether a wake chose it.
     struct waitq futex_q;
@@ -118,6 +120,7 @@ struct sip {
     struct addrspace *space;     // its page table (the kernel's for SIPDOM_KERNEL); NULL at its end
     void *instance;              // the wasm2c instance struct (kernel heap)
     uint32_t *stack_pointer;     // its __stack_pointer global, inside instance (abi 2)
+    struct sip_ring3 *r3;        // ring 3 (d, e): its runtime area (proc_sip/ring3_sip.c); NULL: ring 0
     // Its one linear memory: a window of the upper half, mapped page by page.
     int mem_slot;                // -1: none yet
     uint64_t mem_mapped;         // bytes mapped from the window start
@@ -189,6 +192,7 @@ bool sip_threads_supported(const struct sip *s);   // its image exports the abi-
 // checked, and a fault in its window past its memory is its out-of-bounds trap.
 bool sip_memcheck_guard(const struct sip *s);
 void sip_run_thread_entry(struct sip *s, uint32_t fn, uint32_t arg);
+uint64_t sip_thread_entry_addr(const struct sip *s);   // ring 3: what its trampoline calls
 int sip_thread_spawn(struct sip *s, uint32_t fn, uint32_t arg, uint32_t stack_top);
 _Noreturn void sip_thread_exit_current(int status);
 int sip_thread_join_tid(struct sip *s, int tid);

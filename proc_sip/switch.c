@@ -2,6 +2,7 @@
 // shared scheduler's variant_thread_switch hook).
 #include "kern/kern.h"
 #include "proc_sip/sip.h"
+#include "proc_sip/ring3.h"
 #include "mm/mm.h"
 
 // The slot of thread t in s, or NULL (a thread being reaped has none).
@@ -64,4 +65,5 @@ void variant_thread_switch(struct thread *prev, struct thread *next) {
         load_space(ns);
         sip_tlb_sync();
     }
+    ring3_switch(c, cs, n, ns);      // ring 3: the depth page, where its traps land
 }

@@ -10,6 +10,7 @@
 // before the kernel thread is freed, so nobody interrupts a freed thread; the
 // slot becomes free only after that.
 #include "proc_sip/sip.h"
+#include "proc_sip/ring3.h"
 #include "syscall/errno_list.h"
 
 struct sip_thread *sip_thread_current(struct sip *s) {
@@ -32,8 +33,12 @@ static void sip_thread_main(void *arg) {
     struct sip_thread *st = arg;
     struct sip *s = sip_current();
     wasm_rt_call_stack_depth = 0;
-    if (sip_setjmp(st->jmp) == 0)
-        sip_call_on_stack(run_thread, st, sip_stack_top(s, slot_of(s, st)));
+    if (sip_setjmp(st->jmp) == 0) {
+        uint64_t top = sip_stack_top(s, slot_of(s, st));
+        if (s->r3) ring3_run_thread(s, st, top, sip_thread_entry_addr(s));
+        sip_call_on_stack(run_thread, st, top);
+    }
+    ring3_left();                // an unwind from a ring-3 ABI call: SMAP closed
     spin_lock(&s->lock);
     st->exited = true;
     waitq_wake_all(&s->thread_q);
@@ -52,6 +57,7 @@ static struct sip_thread *slot_claim(struct sip *s) {
         st->exited = st->joining = false;
         st->status = 0;
         st->call_depth = 0;
+        st->kentry_top = 0;
         st->futex_waiting = st->futex_woken = false;
         return st;
     }
