@@ -55,6 +55,10 @@ static uint64_t window_of(const struct sip *s) {
     return LINMEM_BASE + (uint64_t)s->mem_slot * LINMEM_WINDOW;
 }
 
+uint64_t sip_window_base(const struct sip *s) {
+    return window_of(s);
+}
+
 // Unmaps and frees the window's pages from 'from' bytes up to what is
 // mapped. 'from' is where a page starts (0, or an earlier mem_mapped).
 static void shrink_to(struct sip *s, uint64_t from) {
