@@ -1,12 +1,13 @@
 """Every portable benchmark program runs on each backend.
 
-The programs of user/portable/ (ptbench, webfiles, tlbdemo) are written once against
+The programs of user/portable/ (ptbench, webfiles, tlbdemo, codebench) are written once against
 user/include/portable.h and built for four places: the host (posix backend, run here
 directly), the hw kernel and the sip kernel (one tools/osrun boot each, all three
 programs in it) and the Linux peer (tools/linux-peer; skipped, with the reason, when
 build/linux-peer has not been fetched).  Each runs with -q (few operations, 2 runs) and
 must exit 0, print its @meta line and exactly the @data rows it promises, in order, each
-with one positive value per run.  webfiles must also have checked every byte it read.
+with one positive value per run.  webfiles must also have checked every byte it read, and
+codebench every row's result.
 Benchmarks, so never a timing: only that the numbers are there.
 """
 
@@ -27,10 +28,15 @@ ROWS = {
     "ptbench": ["cycle_counter", "abi_call", "yield", "waitsignal", "msg_rtt", "proc_create"],
     "webfiles": ["read"],
     "tlbdemo": [f"pages.{1 << k}" for k in range(11)],
+    "codebench": ["verify_4k", "verify_64k", "msg_frame", "memcpy_1k", "memset_1k", "argparse",
+                  "qsort_1000", "fnv_4k", "strsearch"],
 }
 PROGRAMS = list(ROWS)
 META_RE = r"^@meta {prog} backend=(\S+) tsc_hz=(\d+)$"
 DATA_RE = r"^@data {prog} ([a-z0-9_.]+) ops=(\d+) tsc_hz=(\d+) x100=([0-9,]+)$"
+# codebench checks every row's result (a checksum, a sorted sum...) against the value a
+# native run computes; this line says all of them matched.
+CODEBENCH_CHECKED = "codebench: every row's result checked against the native run's values"
 VERIFIED_RE = re.compile(r"^webfiles: (\d+) whole-file reads of (\d+) files, (\d+) bytes, "
                          r"every byte as the data set's formula says$", re.M)
 
@@ -51,6 +57,8 @@ def check_program(prog, backend, out, where):
         assert int(ops) > 0 and hz == meta[0][1], f"{where}: {prog} {key}: ops={ops} tsc_hz={hz}"
     if prog == "webfiles":
         check_webfiles_verified(out, where)
+    if prog == "codebench":
+        assert CODEBENCH_CHECKED in out, f"{where}: codebench's rows did not check out:\n{out}"
 
 
 def check_webfiles_verified(out, where):

@@ -14,14 +14,22 @@
 # pge=off) and sip, to $(BUILD)/demo-tlb/ (results.json, tlb.png).
 # DEMO_TLB_ARGS passes options on (e.g. '--pages 1,16,256 --runs 3').
 #
+# make code-cost: tools/codecost, what safe code costs: user/portable/codebench's
+# rows on hw (native) and on sip in each bounds-check mode (explicit, guard,
+# none: the modes this build did not install are re-sealed into a copy of its
+# initrd), in exact guest instructions (QEMU TCG -icount shift=0), to
+# $(BUILD)/figure5/code.json and code.md. CODE_COST_ARGS passes options on
+# (e.g. '--runs 3', '--modes guard,none'). TCG only: ACCEL does not apply.
+#
 # ACCEL given on the command line or in the environment is passed on; otherwise
 # the tools take osrun's choice (KVM only where it is real).
 
 BENCH_ARGS ?=
 DEMO_TLB_ARGS ?=
+CODE_COST_ARGS ?=
 bench_accel = $(if $(filter command line environment,$(origin ACCEL)),--accel $(ACCEL))
 
-.PHONY: bench demo-tlb
+.PHONY: bench demo-tlb code-cost
 # linux-peer after posix (its initramfs holds the posix programs), in its own
 # make so that -j never builds them twice at once. A peer that cannot be
 # fetched (no network) does not stop the report: its cells say why.
@@ -32,3 +40,6 @@ bench: deps all posix
 
 demo-tlb: deps all
 	@BUILD=$(BUILD) $(PYTHON) tools/demo-tlb $(bench_accel) $(DEMO_TLB_ARGS)
+
+code-cost: deps all
+	@BUILD=$(BUILD) $(PYTHON) tools/codecost $(CODE_COST_ARGS)
