@@ -26,6 +26,7 @@ VARIANT_KTESTS = {
     "sip": ["sip_loader", "sip_run_frees", "sip_handles", "sip_abi_table", "sip_fixed_code",
             "sip_kill_running", "sip_create_checks",
             "sip_domain_cmdline", "sip_domain_own", "sip_domain_large",
+            "sip_ring3_stubs", "sip_ring3_pages", "sip_ring3_fault",
             "chan_order", "chan_full", "chan_closed", "chan_move", "chan_select", "chan_violation",
             "chan_cycle", "chan_leak", "chan_intr", "chan_stress", "chan_unrecv",
             "contract_registry", "contract_bad_machine", "contract_parse_refusal",

@@ -22,6 +22,7 @@ _Noreturn void ring3_run_main(struct sip *s, uint64_t stack_top, uint64_t instan
                               uint64_t entry, size_t instance_size, uint64_t sp_off);
 _Noreturn void ring3_run_thread(struct sip *s, struct sip_thread *st, uint64_t stack_top,
                                 uint64_t thread_entry);
+uint64_t sip_module_entry(const char *name, bool ring3);   // sip.c, for tests: 0 if not loaded
 void ring3_left(void);                        // after an unwind: SMAP closed again
 void ring3_release(struct sip *s);            // its runtime area (before its page table goes)
 // variant_thread_switch: the depth counter and the kernel entry top.

@@ -127,6 +127,15 @@ refuse:
     return NULL;
 }
 
+// For tests (ktest_ring3.c): where the loaded copy's entry is, or 0.
+uint64_t sip_module_entry(const char *name, bool ring3) {
+    spin_lock(&modules_lock);
+    struct sip_module *m = module_find(name, ring3);
+    uint64_t entry = m ? (uint64_t)m->entry : 0;
+    spin_unlock(&modules_lock);
+    return entry;
+}
+
 // Runs on the SIP's main thread, on its own stack: everything the SIP's
 // code does starts here.
 static void run_wasm(void *arg) {
