@@ -19,7 +19,16 @@ enum { NR_ABI_COUNT = 24, NR_RT = 64, NR_RETURN = NR_RT, NR_ALLOC_MEM, NR_GROW_M
        NR_ALLOC_FUNCREF, NR_ALLOC_EXTERNREF };
 
 struct area_alloc { uint64_t va, pa; size_t npages, mapped; };
+// wasm-rt.h's wasm_rt_memory_t, as wasm_rt.c mirrors it.
+struct rt_memory { uint64_t data; uint32_t pages, max_pages, size; };
 struct sip_ring3 {
+    // The kernel's own copy of its memory descriptor: s->mem points HERE,
+    // not at the instance's, which ring 3 can write: a SIP that changed its
+    // data or size must not steer the kernel's copies (sip_mem_range). The
+    // instance's copy (mem_uva) is what its code reads, rewritten after
+    // every allocate and grow.
+    struct rt_memory mem;
+    uint64_t mem_uva;
     uint64_t inst_uva;           // the instance its code is given
     uint8_t *inst_kva;           // the same bytes for the kernel
     size_t inst_size;
@@ -188,13 +197,28 @@ static _Noreturn void returned(void) {
     sip_thread_exit_current(0);
 }
 
+// The one linear memory: made and grown in the kernel's copy, then shown
+// to the SIP's code in its instance.
+static void mem_allocate(struct sip *s, uint64_t m_uva, uint32_t initial, uint32_t max) {
+    struct rt_memory *user = inst_ptr(s, m_uva, sizeof *user);
+    wasm_rt_allocate_memory(&s->r3->mem, initial, max);   // traps on a second one
+    s->r3->mem_uva = m_uva;
+    *user = s->r3->mem;
+}
+
+static uint32_t mem_grow(struct sip *s, uint64_t m_uva, uint32_t delta) {
+    struct rt_memory *user = inst_ptr(s, m_uva, sizeof *user);
+    if (m_uva != s->r3->mem_uva) return 0xFFFFFFFFu;
+    uint32_t old = wasm_rt_grow_memory(&s->r3->mem, delta);
+    *user = s->r3->mem;
+    return old;
+}
+
 static uint64_t rt_call(struct sip *s, uint64_t nr, const uint64_t *a) {
     switch (nr) {
     case NR_RETURN: returned();
-    case NR_ALLOC_MEM:
-        wasm_rt_allocate_memory(inst_ptr(s, a[0], 24), (uint32_t)a[1], (uint32_t)a[2]);
-        return 0;
-    case NR_GROW_MEM: return wasm_rt_grow_memory(inst_ptr(s, a[0], 24), (uint32_t)a[1]);
+    case NR_ALLOC_MEM: mem_allocate(s, a[0], (uint32_t)a[1], (uint32_t)a[2]); return 0;
+    case NR_GROW_MEM: return mem_grow(s, a[0], (uint32_t)a[1]);
     case NR_TRAP: wasm_rt_trap((int)a[0]);
     case NR_ALLOC_FUNCREF: table_alloc(s, a[0], (uint32_t)a[1], (uint32_t)a[2], 24); return 0;
     case NR_ALLOC_EXTERNREF: table_alloc(s, a[0], (uint32_t)a[1], (uint32_t)a[2], 8); return 0;
