@@ -12,6 +12,15 @@ pytest session (across xdist workers too, through a file lock) and every test th
 it reads the same transcript.  siptests prints one `test NAME: OK|FAILED (reason)` line per
 test; the names come from the tests[] table in user/sip/siptests.c, so a new test there
 becomes a new pytest result here by itself.
+
+Every test that boots the sip kernel runs once in each protection-domain configuration
+(docs/figure5.md; the `domcfg` fixture, the first part of every test id: test_x[c-...]):
+a `sipdom=a` (kernel space, 2 MiB pages), b `sipdom=b` (kernel space, 4 KiB pages),
+c `sipdom=c` (every SIP its own page table), d `sipdom=b` with the program the test
+starts (and, in the acceptance boot, the shell) in ring 3 by `sipdom.NAME=d` while its
+children and the services stay in b, so messages cross between rings, and e `sipdom=e`
+(every SIP in ring 3). Each boot's `sip: domains:` line must show its configuration,
+and user/sip/sipdomain, run in the acceptance boot, must report the domain it expects.
 """
 
 import re
@@ -27,8 +36,61 @@ EXIT_LINE_RE = re.compile(r"^sip (\d+) \((\w+)\): exited with status (-?\d+)$", 
 REFUSED_RE = re.compile(r"^sip: sip/hello\.sip: (.+)$", re.M)
 TEST_LINE_RE = re.compile(r"^test (\S+): (OK|FAILED)(?: \((.*)\))?$", re.M)
 
-ACCEPTANCE = ["echo hello world | wc", "siptests"]
+# sipdomain twice: a plain one (in d: kernel space, like every child of the shell) and
+# one selected by its first argument (sipdom.sipdomain/probe=d in d: ring 3).
+ACCEPTANCE = ["echo hello world | wc", "siptests", "sipdomain", "sipdomain probe"]
+ACCEPTANCE_RING3 = ("sh", "siptests", "sipdomain/probe")
 PROMPT = "$ "
+
+
+# ------------------------------------------------------------------ domain configurations
+
+DOMAIN_CONFIGS = ("a", "b", "c", "d", "e")
+# What the kernel's `sip: domains:` line says (proc_sip/domain.c): of the global letter,
+# and of one selector's.
+GLOBAL_WORDS = {"a": "sipdom=a (kernel space, 2 MiB pages)",
+                "b": "sipdom=b (kernel space, 4 KiB pages)",
+                "c": "sipdom=c (own page table, ring 0)",
+                "d": "sipdom=d (ring 3)", "e": "sipdom=e (ring 3)"}
+SIP_WORDS = {"a": "kernel space", "b": "kernel space", "c": "own page table, ring 0",
+             "d": "ring 3", "e": "ring 3"}
+NOT_APPLIED_RE = re.compile(r"^(sip: domain .*not available.*|sip: cmdline: .*)$", re.M)
+
+
+@pytest.fixture(params=DOMAIN_CONFIGS)
+def domcfg(request):
+    """The test runs once per domain configuration."""
+    return request.param
+
+
+def domain_words(cfg, ring3=(), kernel=()):
+    """(cmdline words, (global letter, [(selector, letter)])) of configuration cfg for a
+    boot that starts the programs `ring3`: in d they alone go to ring 3, and `kernel`'s
+    selectors (e.g. a program's own children, by their first argument) stay in b."""
+    if cfg != "d":
+        return f"sipdom={cfg}", (cfg, [])
+    rules = [(sel, "d") for sel in ring3] + [(sel, "b") for sel in kernel]
+    return "sipdom=b " + " ".join(f"sipdom.{sel}={l}" for sel, l in rules), ("b", rules)
+
+
+def assert_domains(run, cfg, ring3=(), kernel=()):
+    """The boot applied configuration cfg, in the kernel's own words."""
+    text = run.transcript
+    refused = NOT_APPLIED_RE.search(text)
+    assert not refused, why(run, f"[{cfg}] the kernel did not apply it: {refused.group(0)!r}")
+    line = re.search(r"^sip: domains: (.*)$", text, re.M)
+    assert line, why(run, f"[{cfg}] no 'sip: domains:' line")
+    glob, rules = domain_words(cfg, ring3, kernel)[1]
+    for want in [GLOBAL_WORDS[glob]] + [f"{sel}: {SIP_WORDS[l]}" for sel, l in rules]:
+        assert want in line.group(1), why(run, f"[{cfg}] the domain line lacks {want!r}")
+
+
+def boot_sip(osrun, cfg, cmdline, ring3, kernel=(), **kw):
+    """osrun of the sip kernel with cfg's words added, checked to have applied them."""
+    words = domain_words(cfg, ring3, kernel)[0]
+    run = osrun("sip", cmdline=f"{cmdline} {words}", **kw)
+    assert_domains(run, cfg, ring3, kernel)
+    return run
 
 
 def why(run, what):
@@ -49,8 +111,12 @@ def output_of(run, command):
 
 
 @pytest.fixture
-def acceptance(request):
-    return shared_boot(request, "sip", "acceptance", ACCEPTANCE, timeout=600)
+def acceptance(request, domcfg):
+    """One boot per configuration for the whole session (test_domain_applied checks its
+    domain line and sipdomain's reports)."""
+    words = domain_words(domcfg, ACCEPTANCE_RING3)[0]
+    return shared_boot(request, "sip", f"acceptance-{domcfg}", ACCEPTANCE, timeout=600,
+                       cmdline=words)
 
 
 def siptests_names():
@@ -65,15 +131,34 @@ def siptests_names():
 
 # ------------------------------------------------------------------ the acceptance line
 
-def test_acceptance(acceptance):
+def test_acceptance(acceptance, domcfg):
     """tools/osrun --variant sip -- 'echo hello world | wc' 'siptests': `1 2 12`, then
     ALL TESTS PASSED, and osrun exits 0 (the shell's poweroff with status 0)."""
     run = acceptance
+    assert_domains(run, domcfg, ACCEPTANCE_RING3)
     wc = output_of(run, ACCEPTANCE[0]).split()
     assert wc[:3] == ["1", "2", "12"], why(run, f"'echo hello world | wc' printed {wc[:3]}, want 1 2 12")
     assert "ALL TESTS PASSED" in output_of(run, "siptests"), why(run, "no ALL TESTS PASSED")
     assert "PANIC" not in run.transcript, why(run, "the kernel panicked")
     assert run.code == EXIT_OK, why(run, f"osrun exit {run.code}, want 0")
+
+
+# What user/sip/sipdomain reports in each configuration: (plain, selected by `probe`).
+SIPDOMAIN_WANT = {"a": ("kernel", "2m", "kernel", "2m"), "b": ("kernel", "4k", "kernel", "4k"),
+                  "c": ("own", "4k", "own", "4k"), "d": ("kernel", "4k", "ring3", "4k"),
+                  "e": ("ring3", "4k", "ring3", "4k")}
+
+
+def test_domain_applied(acceptance, domcfg):
+    """The acceptance boot ran in its configuration: the kernel's domain line says so,
+    and sipdomain, asking the kernel from inside a SIP, reports the domain and page size
+    that configuration gives it (in d the one selected by sipdom.sipdomain/probe=d is in
+    ring 3, the plain one in the kernel's space)."""
+    assert_domains(acceptance, domcfg, ACCEPTANCE_RING3)
+    d1, p1, d2, p2 = SIPDOMAIN_WANT[domcfg]
+    for cmd, d, p in (("sipdomain", d1, p1), ("sipdomain probe", d2, p2)):
+        want = f"sipdomain: domain={d} pages={p} args={cmd}"
+        assert want in output_of(acceptance, cmd), why(acceptance, f"no {want!r}")
 
 
 @pytest.mark.parametrize("name", siptests_names())
@@ -119,8 +204,8 @@ def test_killed_sip_gets_one_line(acceptance, name):
 
 # ------------------------------------------------------------------ sip=NAME
 
-def test_hello_sip_runs_and_exits_0(osrun):
-    run = osrun("sip", cmdline="sip=hello")
+def test_hello_sip_runs_and_exits_0(osrun, domcfg):
+    run = boot_sip(osrun, domcfg, "sip=hello", ["hello"])
     assert "hello from a SIP" in run.transcript, why(run, "no 'hello from a SIP' line")
     m = EXIT_LINE_RE.search(run.transcript)
     assert m and m.group(2) == "hello" and m.group(3) == "0", \
@@ -142,8 +227,8 @@ def tampered_initrd(build, tmp_path):
     return out
 
 
-def test_tampered_image_is_refused_at_load(osrun, build, tmp_path):
-    run = osrun("sip", cmdline="sip=hello", initrd=tampered_initrd(build, tmp_path))
+def test_tampered_image_is_refused_at_load(osrun, domcfg, build, tmp_path):
+    run = boot_sip(osrun, domcfg, "sip=hello", ["hello"], initrd=tampered_initrd(build, tmp_path))
     refused = REFUSED_RE.search(run.transcript)
     assert refused, why(run, "no 'sip: sip/hello.sip: REASON' refusal line")
     assert "seal" in refused.group(1), why(run, f"the refusal does not name the seal: {refused.group(0)!r}")
@@ -152,8 +237,8 @@ def test_tampered_image_is_refused_at_load(osrun, build, tmp_path):
     assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")
 
 
-def test_unknown_sip_is_refused(osrun):
-    run = osrun("sip", cmdline="sip=nosuchprogram")
+def test_unknown_sip_is_refused(osrun, domcfg):
+    run = boot_sip(osrun, domcfg, "sip=nosuchprogram", ["nosuchprogram"])
     assert "sip: sip/nosuchprogram.sip: no such image" in run.transcript, \
         why(run, "no 'no such image' line")
     assert run.code == EXIT_TEST_FAILED, why(run, "did not power off with status 1")
@@ -172,8 +257,8 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_sip_ends_alone(osrun, name):
-    run = osrun("sip", cmdline=f"sip={name}")
+def test_hostile_sip_ends_alone(osrun, domcfg, name):
+    run = boot_sip(osrun, domcfg, f"sip={name}", [name])
     want, code = HOSTILE[name]
     line = f"sip 1 ({name}): {want}"
     assert line in run.transcript, why(run, f"no '{line}' line")
@@ -186,11 +271,13 @@ def test_hostile_sip_ends_alone(osrun, name):
 CHANSTRESS_RE = re.compile(r"^chanstress: OK (\d+) messages from (\d+) SIPs$", re.M)
 
 
-def test_chanstress(osrun):
+def test_chanstress(osrun, domcfg):
     """8 sender SIPs x 250 messages into one receiver over select: nothing lost,
     duplicated, reordered or changed (user/sip/chanstress.c checks sequence numbers,
-    lengths, checksums and every payload byte)."""
-    run = osrun("sip", cmdline="sip=chanstress", timeout=180)
+    lengths, checksums and every payload byte). In d the receiver is in ring 3 and its
+    senders (`chanstress -s ID N`) in the kernel's space."""
+    run = boot_sip(osrun, domcfg, "sip=chanstress", ["chanstress"], kernel=["chanstress/-s"],
+                   timeout=180)
     m = CHANSTRESS_RE.search(run.transcript)
     assert m, why(run, "no 'chanstress: OK N messages from M SIPs' line")
     assert (int(m.group(1)), int(m.group(2))) == (2000, 8), why(run, f"{m.group(0)!r}: want 2000 from 8")
@@ -199,10 +286,11 @@ def test_chanstress(osrun):
 
 # ------------------------------------------------------------------ the four invariants
 
-def test_invariant_fixed_code(osrun):
+def test_invariant_fixed_code(osrun, domcfg):
     """Fixed code: after load the kernel maps nothing executable and no call loads code.
-    The process part's ktest checks it from inside the kernel (proc_sip/ktest_sip.c)."""
-    run = osrun("sip", cmdline="ktest=sip_fixed_code")
+    The process part's ktest checks it from inside the kernel (proc_sip/ktest_sip.c);
+    it spawns hello, which d puts in ring 3."""
+    run = boot_sip(osrun, domcfg, "ktest=sip_fixed_code", ["hello"])
     assert "PANIC" not in run.transcript, why(run, "the kernel panicked")
     assert run.code == EXIT_OK, why(run, "ktest sip_fixed_code did not pass")
 
