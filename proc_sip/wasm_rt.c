@@ -76,10 +76,11 @@ static void shrink_to(struct sip *s, uint64_t from) {
 }
 
 // Configuration (a) (sipdom=a): a kernel-space SIP's linear memory in 2 MiB
-// pages, so its accesses need fewer TLB entries. At a 2 MiB boundary, one
+// pages, so its accesses need fewer TLB entries. At each 2 MiB boundary, one
 // 2 MiB page if 512 contiguous aligned frames are free; else (memory
-// fragmented) 4 KiB pages as in (b) from here. So mem_mapped runs up to the
-// next 2 MiB boundary: in guard mode an access between the memory's size and
+// fragmented) that 2 MiB is mapped in 4 KiB pages as in (b), and the next
+// boundary tries a 2 MiB page again. With a 2 MiB page, mem_mapped runs up
+// to the next 2 MiB boundary: in guard mode an access between the memory's size and
 // that boundary reads the SIP's own zeroed frames instead of trapping (the
 // trap's granularity in (a) is 2 MiB; nothing of anyone else is reachable).
 // 1 GiB pages would need 1 GiB of contiguous frames per SIP: not offered.
