@@ -65,7 +65,9 @@ static void shrink_to(struct sip *s, uint64_t from) {
     struct addrspace *as = sip_space_of(s);
     for (uint64_t off = from; off < s->mem_mapped;) {
         uint64_t pa, flags = 0;
-        bool huge = vm_translate(as, window_of(s) + off, NULL, &flags) && (flags & PTE_PS);
+        // 2 MiB pages (configuration a) start only at 2 MiB offsets.
+        bool huge = off % HUGE_SIZE == 0 && vm_translate(as, window_of(s) + off, NULL, &flags) &&
+                    (flags & PTE_PS);
         if (vm_unmap_page(as, window_of(s) + off, &pa) == 0) {
             if (huge) frame_free_contig(pa, HUGE_SIZE / PAGE_SIZE);
             else frame_free(pa);
