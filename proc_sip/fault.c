@@ -78,8 +78,10 @@ static const char *user_fault_what(struct sip *s, struct sip_thread *st,
 void trap_user_exception(struct trapframe *tf) {
     struct sip *s = sip_current();
     struct sip_thread *st = s ? sip_thread_current(s) : NULL;
-    if (!s || !s->r3 || !st)
-        panic("%s from ring 3 outside a ring-3 SIP", trap_name(tf->vector));
+    // NMI and machine check only arrive while ring 3 ran: not the SIP's doing.
+    if (!s || !s->r3 || !st || tf->vector == 2 || tf->vector == 18)
+        panic("%s from ring 3 %s", trap_name(tf->vector), s && s->r3 ? "(not the SIP's)"
+                                                                    : "outside a ring-3 SIP");
     const char *what = user_fault_what(s, st, tf);
     sti();                       // from ring 3: no lock is held
     sip_trap_current(what);
