@@ -52,9 +52,9 @@ static bool user_in(struct addrspace *as, uint64_t va) {
     return false;
 }
 
-// One ring-3 spinner beside a kernel-space one: its window is user in its
-// own table and absent from the kernel's; its image copy is user, the
-// kernel-space copy of the same image and the kernel are not. Killing it
+// One ring-3 spinner beside a kernel-space one: its window and its depth
+// page are user in its own table and absent from the kernel's; its image
+// copy is user, the kernel-space copy of the same image and the kernel are not. Killing it
 // while it spins in ring 3 ends it (trap_return_to_user).
 static int ring3_pair(void) {
     struct sip *k = spinner();
@@ -68,6 +68,9 @@ static int ring3_pair(void) {
     KT_CHECK(code3 && code0 && code3 != code0);
     KT_CHECK(user_in(u->space, code3) && !user_in(u->space, code0) && !user_in(k->space, code0));
     KT_CHECK(!user_in(u->space, (uint64_t)&sip_wait));
+    // Its call-depth page: its own frame, in its table only.
+    uint64_t d = ring3_depth_va();
+    KT_CHECK(user_in(u->space, d) && !vm_translate(vm_kernel_space(), d, NULL, NULL));
     sip_kill_by(u, 0);
     sip_kill_by(k, 0);
     KT_CHECK(sip_wait(u) == -1 && sip_wait(k) == -1);

@@ -259,16 +259,24 @@ static void copy_sections(const uint8_t *obj, uint8_t *image, const uint64_t sec
     }
 }
 
-// Fresh code-area pages, never handed out again (ring3.c's stub page too).
-uint64_t sip_code_area_take(size_t npages) {
+// Fresh code-area pages starting at a multiple of 'align' bytes (the pages
+// skipped to get there are never used), never handed out again; 0 if full.
+uint64_t sip_code_area_take_aligned(size_t npages, uint64_t align) {
     spin_lock(&code_area_lock);
-    uint64_t base = 0;
-    if (npages <= (CODE_AREA_END - code_area_next) / PAGE_SIZE) {
-        base = code_area_next;
-        code_area_next += npages * PAGE_SIZE;
-    }
+    uint64_t base = ALIGN_UP(code_area_next, align);
+    if (base > CODE_AREA_END || npages > (CODE_AREA_END - base) / PAGE_SIZE) base = 0;
+    else code_area_next = base + npages * PAGE_SIZE;
     spin_unlock(&code_area_lock);
     return base;
+}
+
+uint64_t sip_code_area_take(size_t npages) {
+    return sip_code_area_take_aligned(npages, PAGE_SIZE);
+}
+
+void sip_code_area_bounds(uint64_t *base, uint64_t *end) {
+    *base = CODE_AREA_BASE;
+    *end = CODE_AREA_END;
 }
 
 // Maps the relocated image: code R-X, rodata R-- NX, data RW- NX.

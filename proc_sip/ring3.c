@@ -13,18 +13,19 @@
 //    fills the image's function-type ids through the kernel's registry);
 //    then every page of the image becomes user and read-only (code R-X,
 //    rodata and data R--): nothing in it is written at run time. The code
-//    area's page tables are shared by every address space (PML4 slot 511),
-//    so U is set on the path to those pages in the kernel's own tables:
-//    only ring-3 images' pages, the stub page and the depth page are U
-//    leaves; the kernel image and ring-0 images are not. This is simpler
-//    than a private copy of slot 511 per SIP (and a loader that spawns from
-//    inside a ring-3 SIP then needs no care: one set of tables).
+//    area's page tables are shared by every address space, so U is set on
+//    the path to those pages in the kernel's own tables: only ring-3
+//    images' pages and the stub page are U leaves there; the kernel image
+//    and ring-0 images are not. (A ring-3 SIP can so read, never write,
+//    other ring-3 images: code and constants, nothing secret.)
 //  * wasm2c's call-depth counter, a global its code reaches by a 32-bit
-//    relocation: one user page ("depth page") in the code area holds the
-//    running ring-3 thread's counter; variant_thread_switch saves it into
+//    relocation, so in the top 2 GiB: one address in the code area ("depth
+//    page"), where each ring-3 SIP's table maps a frame of its own (its
+//    private copy of PML4 slot 511, ring3_code_private: for that, every
+//    code-area page table is made once, when ring 3 is first needed, so the
+//    copies never go stale). variant_thread_switch saves the counter into
 //    the thread's slot and loads the next one's (ring3_switch), as it does
-//    the kernel's global for ring-0 SIPs. One CPU runs SIPs, so one page is
-//    enough; a SIP cannot see another's value through it.
+//    the kernel's global for ring-0 SIPs.
 //  * Instance and tables in user pages. Its code dereferences its instance
 //    (memory struct, globals, table pointers) and the funcref tables: those
 //    live in the SIP's runtime area, PML4 slot 386 (private to its page
@@ -73,8 +74,7 @@ enum {
 #define RFLAGS_AC     (1ull << 18)
 
 static uint64_t stub_va;                 // the stub page in the code area
-static uint64_t depth_va;                // the depth page, right above it
-static volatile uint32_t *depth_kva;     // the same, through the direct map
+static uint64_t depth_va;                // the depth page's address, right above it
 static const char *missing = "not set up yet";
 static struct sip_ksym ring3_syms[64];
 static struct spinlock init_lock = SPINLOCK_INIT("sip ring3 init");
@@ -172,23 +172,89 @@ static void syscall_msrs(void) {
     wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_NT | RFLAGS_AC);
 }
 
-// The stub page (R-X user) and the depth page (RW NX user) in the code area.
+// Every page table of the code area, made now, with U on the path: from
+// here on the loader only fills leaves, so a ring-3 SIP's private copy of
+// slot 511 (ring3_code_private), made later, still sees every image loaded
+// after it, also one loaded while its CR3 is live (a spawn from it).
+static const char *tables_setup(void) {
+    uint64_t base, end;
+    sip_code_area_bounds(&base, &end);
+    for (uint64_t va = base; va < end; va += HUGE_SIZE) {
+        if (!vm_walk(vm_kernel_space(), va, true)) return "no memory for the code area's tables";
+        user_path(vm_kernel_space()->pml4, va);
+    }
+    return NULL;
+}
+
+// The stub page (R-X user, global) at the start of a 2 MiB region of its
+// own; the depth page's address right above it stays unmapped in the
+// kernel's table: each ring-3 SIP maps its own frame there (private PT).
 static const char *pages_setup(void) {
     size_t blob = (size_t)(ring3_blob_end - ring3_blob_start);
     if (blob > PAGE_SIZE) return "the ring-3 stubs do not fit a page";
-    uint64_t va = sip_code_area_take(2);
-    uint64_t stub_pa = frame_alloc(), depth_pa = frame_alloc();
-    if (!va || !stub_pa || !depth_pa) return "no memory for the stub page";
+    const char *why = tables_setup();
+    if (why) return why;
+    uint64_t va = sip_code_area_take_aligned(HUGE_SIZE / PAGE_SIZE, HUGE_SIZE);
+    uint64_t stub_pa = frame_alloc();
+    if (!va || !stub_pa) return "no memory for the stub page";
     memcpy(phys_to_virt(stub_pa), ring3_blob_start, blob);
-    if (vm_map_page(vm_kernel_space(), va, stub_pa, PTE_U | PTE_G) != VM_OK ||
-        vm_map_page(vm_kernel_space(), va + PAGE_SIZE, depth_pa, PTE_U | PTE_W | PTE_NX | PTE_G) != VM_OK)
+    if (vm_map_page(vm_kernel_space(), va, stub_pa, PTE_U | PTE_G) != VM_OK)
         return "cannot map the stub page";
     user_path(vm_kernel_space()->pml4, va);
-    user_path(vm_kernel_space()->pml4, va + PAGE_SIZE);
     stub_va = va;
     depth_va = va + PAGE_SIZE;
-    depth_kva = phys_to_virt(depth_pa);
     return NULL;
+}
+
+// A table page holding a copy of the one at 'from' (a page-table entry's target).
+static uint64_t table_copy(pte_t from_entry) {
+    uint64_t pa = frame_alloc();
+    if (pa) memcpy(phys_to_virt(pa), phys_to_virt(from_entry & PTE_ADDR_MASK), PAGE_SIZE);
+    return pa;
+}
+
+// as gets its own slot 511: copies of the kernel's PDPT, of the code area's
+// PD and of the stub region's PT, whose one difference is the depth page:
+// a frame of this SIP's own, user RW NX, not global (another SIP's table
+// maps another frame at the same address). The copies point at the same
+// kernel and code-area tables below them, which never change (tables_setup).
+// 0, or -1 (then nothing is left allocated). as's CR3 is reloaded if live.
+int ring3_code_private(struct addrspace *as, struct ring3_code *out) {
+    pte_t *kpml4 = vm_kernel_space()->pml4;
+    unsigned i4 = (depth_va >> 39) & 511, i3 = (depth_va >> 30) & 511, i2 = (depth_va >> 21) & 511;
+    pte_t *kpdpt = phys_to_virt(kpml4[i4] & PTE_ADDR_MASK);
+    pte_t *kpd = phys_to_virt(kpdpt[i3] & PTE_ADDR_MASK);
+    *out = (struct ring3_code){ table_copy(kpml4[i4]), table_copy(kpdpt[i3]), table_copy(kpd[i2]),
+                                frame_alloc() };
+    if (!out->pdpt || !out->pd || !out->pt || !out->depth) {
+        ring3_code_free(NULL, out);
+        return -1;
+    }
+    pte_t *pt = phys_to_virt(out->pt), *pd = phys_to_virt(out->pd), *pdpt = phys_to_virt(out->pdpt);
+    pt[(depth_va >> 12) & 511] = out->depth | PTE_P | PTE_W | PTE_U | PTE_NX;
+    pd[i2] = out->pt | PTE_P | PTE_W | PTE_U;
+    pdpt[i3] = out->pd | PTE_P | PTE_W | PTE_U;
+    as->pml4[i4] = out->pdpt | PTE_P | PTE_W | PTE_U;
+    if ((read_cr3() & PTE_ADDR_MASK) == as->pml4_pa) vm_switch(as);
+    return 0;
+}
+
+// as's slot 511 back to the kernel's (CR3 reloaded if live: no cached walk
+// may use the freed tables), then the copies and the depth frame freed.
+// as NULL: only the frees (a failed ring3_code_private).
+void ring3_code_free(struct addrspace *as, const struct ring3_code *c) {
+    if (as) {
+        unsigned i4 = (depth_va >> 39) & 511;
+        as->pml4[i4] = vm_kernel_space()->pml4[i4];
+        if ((read_cr3() & PTE_ADDR_MASK) == as->pml4_pa) vm_switch(as);
+    }
+    uint64_t f[4] = { c->pdpt, c->pd, c->pt, c->depth };
+    for (int i = 0; i < 4; i++)
+        if (f[i]) frame_free(f[i]);
+}
+
+uint64_t ring3_depth_va(void) {
+    return depth_va;
 }
 
 // Once, at the first need (before the first ring-3 SIP's page table is
@@ -230,8 +296,4 @@ void ring3_image_ready(const struct sip_code *c, void (*init)(void),
     *sp_off = sp_of ? (uint64_t)sp_of((void *)PAGE_SIZE) - PAGE_SIZE : UINT64_MAX;
     write_cr4(cr4);
     for (size_t p = 0; p < c->npages; p++) make_user(c->base + p * PAGE_SIZE, false);
-}
-
-volatile uint32_t *ring3_depth(void) {
-    return depth_kva;
 }

@@ -29,6 +29,8 @@ struct sip_ring3 {
     // every allocate and grow.
     struct rt_memory mem;
     uint64_t mem_uva;
+    struct ring3_code code;      // its own slot 511: the depth page's frame and tables
+    volatile uint32_t *depth;    // that frame, for the kernel
     uint64_t inst_uva;           // the instance its code is given
     uint8_t *inst_kva;           // the same bytes for the kernel
     size_t inst_size;
@@ -85,6 +87,7 @@ void ring3_release(struct sip *s) {
             vm_unmap_page(sip_space_of(s), a->va + p * PAGE_SIZE, NULL);
         frame_free_contig(a->pa, a->npages);
     }
+    ring3_code_free(sip_space_of(s), &r->code);
     s->r3 = NULL;
     kfree(r);
 }
@@ -100,16 +103,22 @@ static _Noreturn void ring3_enter(struct sip *s, const struct ring3_regs *regs) 
     st->kentry_top = top;
     mycpu()->kstack_top = top;
     tss_set_rsp0(top);
-    *ring3_depth() = 0;
+    *s->r3->depth = 0;
     ring3_iret(regs);
 }
 
 _Noreturn void ring3_run_main(struct sip *s, uint64_t stack_top, uint64_t instantiate,
                               uint64_t entry, size_t instance_size, uint64_t sp_off) {
+    // Its own table (domain.c and space.c: never the kernel's for ring 3).
+    KASSERT(sip_space_of(s) != vm_kernel_space());
     struct sip_ring3 *r = kzalloc(sizeof *r);
-    if (!r) sip_trap_current("no memory for the instance");
+    if (!r || ring3_code_private(sip_space_of(s), &r->code) < 0) {
+        kfree(r);
+        sip_trap_current("no memory for its page tables");
+    }
+    r->depth = phys_to_virt(r->code.depth);
     r->next_va = AREA_BASE;
-    s->r3 = r;
+    s->r3 = r;                   // complete: the switch hook may use it from here
     void *kva;
     if (!(r->inst_uva = area_alloc(s, instance_size, &kva)))
         sip_trap_current("no memory for the instance");
@@ -254,13 +263,13 @@ void trap_return_to_user(struct trapframe *tf) {
     sip_unwind_current();
 }
 
-// variant_thread_switch's ring-3 part: the depth page holds the running
-// ring-3 thread's call depth, and traps from ring 3 land at its entry top.
+// variant_thread_switch's ring-3 part: a ring-3 SIP's depth page holds its
+// running thread's call depth (its other threads' wait in their slots), and
+// traps from ring 3 land at the thread's entry top.
 void ring3_switch(struct sip_thread *c, struct sip *cs, struct sip_thread *n, struct sip *ns) {
-    volatile uint32_t *d = ring3_depth();
-    if (c && cs->r3) c->call_depth = *d;
+    if (c && cs->r3) c->call_depth = *cs->r3->depth;
     if (!n || !ns->r3) return;
-    *d = n->call_depth;
+    *ns->r3->depth = n->call_depth;
     if (n->kentry_top) {
         mycpu()->kstack_top = n->kentry_top;
         tss_set_rsp0(n->kentry_top);
