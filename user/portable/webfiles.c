@@ -3,7 +3,7 @@
 //
 //   client (this invocation) --link--> file server --link--> disk server
 //
-//   webfiles [client] [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q]   the client
+//   webfiles [client] [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q] [-S]   the client
 //   webfiles fs IMAGE       the file server (spawned by the client)
 //   webfiles disk IMAGE     the disk server (spawned by the file server)
 //
@@ -20,7 +20,9 @@
 // The word `client` may name the client's role, as `fs` and `disk` name the
 // servers': the sip kernel chooses a SIP's domain by its first argument
 // (sipdom.webfiles/client=c puts the client alone in its own address space).
-// One operation is one whole-file read. Any mismatch or error: a message on
+// -S: every run reads the same files (the sequence starts again from the seed),
+// so runs differ only by the system, not by the mix (tools/figure5 compares
+// configurations run by run). One operation is one whole-file read. Any mismatch or error: a message on
 // stderr and a non-zero exit. Exit closes the links in turn: the file server
 // sees -EPIPE and closes the disk's link; everyone is waited for.
 #include "ptmeasure.h"
@@ -241,7 +243,8 @@ static int file_server(const char *path) {
 // ------------------------------------------------------------------ the client
 
 static pt_link fs_link;
-static uint32_t nfiles, rng_state;
+static uint32_t nfiles, rng_state, rng_start;
+static int same_files;                     // -S
 static uint64_t files_read, bytes_read;
 
 // xorshift32: the same sequence on every backend (the C libraries' rand differ).
@@ -297,6 +300,7 @@ static int read_whole_file(uint32_t f) {
 }
 
 static int file_reads(long ops) {
+    if (same_files) rng_state = rng_start;
     for (long i = 0; i < ops; i++)
         if (read_whole_file(next_random() % nfiles) < 0) return -1;
     return 0;
@@ -320,7 +324,7 @@ static int client(int runs, long ops, uint32_t seed, const char *path) {
         return 1;
     }
     uint8_t reply[PT_MSG_MAX];
-    rng_state = seed * 2654435761u | 1;     // never 0: xorshift would stay there
+    rng_state = rng_start = seed * 2654435761u | 1;     // never 0: xorshift would stay there
     int failed = fs_call(FS_INFO, 0, 0, reply, &nfiles) < 0 || nfiles == 0;
     if (!failed) failed = measure_reads(runs, ops) < 0;
     pt_close(fs_link);
@@ -339,7 +343,7 @@ static int client(int runs, long ops, uint32_t seed, const char *path) {
 // ------------------------------------------------------------------ main
 
 static int usage(void) {
-    fprintf(stderr, "usage: webfiles [client] [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q]\n"
+    fprintf(stderr, "usage: webfiles [client] [-n OPS] [-r RUNS] [-s SEED] [-d IMAGE] [-q] [-S]\n"
                     "       webfiles fs IMAGE | webfiles disk IMAGE   (spawned by webfiles)\n");
     return 2;
 }
@@ -353,6 +357,7 @@ int main(int argc, char **argv) {
     for (int i = first; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-q") == 0) runs = 2, ops = 10;
+        else if (strcmp(a, "-S") == 0) same_files = 1;
         else if (!v) return usage();
         else if (strcmp(a, "-d") == 0) path = v, i++;
         else if (strcmp(a, "-n") == 0 && (i++, (ops = ptm_count(PROG, a, v)) < 0)) return 2;
