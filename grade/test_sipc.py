@@ -273,6 +273,18 @@ def test_memcheck_none(hello, key, sip_check, tmp_path):
     assert proc.returncode == 0 and "memcheck=none\n" in proc.stdout, proc.stdout + proc.stderr
 
 
+def test_memory_base_read_once_per_function(hello, tmp_path):
+    """sipc rewrites wasm2c's C so that every load and store takes the memory's base from
+    a local of its function (read once), not from the instance after every store; and
+    gcc may not turn a loop over SIP memory into a call of the kernel's memset/memcpy."""
+    c = (tmp_path / "obj" / "hello.c").read_text()
+    assert "u8* const w2c_mem_base = instance->w2c_memory.data;" in c
+    assert "i32_load(w2c_mem_base, &instance->w2c_memory, " in c
+    assert "_load(&instance->w2c_memory" not in c and "_store(&instance->w2c_memory" not in c
+    undef = (tmp_path / "obj" / "hello.undef").read_text().split()
+    assert "memset" not in undef, "a loop over SIP memory became a call of the kernel's memset"
+
+
 def test_no_warning_without_none(hello, key, tmp_path):
     proc = sipc(HELLO, tmp_path / "guard" / "hello.sip", key, "--memcheck", "guard")
     assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
