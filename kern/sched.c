@@ -34,7 +34,6 @@
 #include "kern/kern.h"
 #include "arch/x86_64/arch.h"
 
-#define RFLAGS_AC_BIT (1ull << 18)  // alignment check: SMAP's "user access allowed"
 #define SLICE_TICKS 2            // 20 ms at HZ=100: then another ready thread gets the CPU
 
 static struct spinlock sched_lock = SPINLOCK_INIT("sched");
@@ -117,7 +116,7 @@ static void switch_to(struct thread *prev, struct thread *next) {
     // opened by stac, AC set) can preempt it, and the next thread must not
     // inherit AC, i.e. run with SMAP quietly off. Popf works on every CPU.
     uint64_t flags = read_rflags();
-    write_rflags(flags & ~RFLAGS_AC_BIT);
+    write_rflags(flags & ~RFLAGS_AC);
     context_switch(&prev->saved_rsp, next->saved_rsp);
     write_rflags(flags);
     c = mycpu();                         // prev again, perhaps on another CPU

@@ -30,7 +30,6 @@ _Static_assert(sizeof(struct trapframe) == 176, "a trap frame is 22 words");
 #define RFLAGS_TF    (1ull << 8)
 #define RFLAGS_DF    (1ull << 10)
 #define RFLAGS_NT    (1ull << 14)
-#define RFLAGS_AC    (1ull << 18)
 
 // Per CPU. STAR holds two selector bases: `syscall` loads CS from bits
 // 32-47 (and SS = that + 8); sysret loads SS = bits 48-63 + 8 and

@@ -71,7 +71,6 @@ enum {
 #define RFLAGS_TF     (1ull << 8)
 #define RFLAGS_DF     (1ull << 10)
 #define RFLAGS_NT     (1ull << 14)
-#define RFLAGS_AC     (1ull << 18)
 
 static uint64_t stub_va;                 // the stub page in the code area
 static uint64_t depth_va;                // the depth page's address, right above it

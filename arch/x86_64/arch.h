@@ -28,6 +28,7 @@ static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline uint64_t read_rflags(void) { uint64_t f; __asm__ volatile("pushfq; popq %0" : "=r"(f) :: "memory"); return f; }
 static inline void write_rflags(uint64_t f) { __asm__ volatile("pushq %0; popfq" :: "r"(f) : "memory", "cc"); }
 #define RFLAGS_IF (1ull << 9)
+#define RFLAGS_AC (1ull << 18)    // with SMAP: ring 0 may touch user pages (stac/clac)
 static inline bool irq_enabled(void) { return read_rflags() & RFLAGS_IF; }
 
 // ---- Time stamp counter, MSRs, control registers ----

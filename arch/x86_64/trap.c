@@ -131,7 +131,13 @@ static void trap_maybe_preempt(void) {
     if (sched_preempt_pending()) thread_yield();
 }
 
+// RFLAGS.AC arriving from ring 3 is the user's own (popf sets it there at
+// will), and with SMAP it would mean "user access allowed" for the whole
+// handler. `syscall` clears it through SFMASK; an interrupt or exception does
+// not, so this does (popf, not clac: clac is #UD where there is no SMAP).
+
 void trap_dispatch(struct trapframe *tf) {
+    if (tf->cs & 3) write_rflags(read_rflags() & ~RFLAGS_AC);
     irq_handler_t h = irq_get_handler((int)tf->vector);
     if (h) h(tf);
     else if (tf->vector < 32) trap_exception(tf);
