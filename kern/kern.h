@@ -213,6 +213,10 @@ struct ktest { const char *name; int (*fn)(void); };   // fn returns 0 on pass
 _Noreturn void ktest_run(const char *spec);     // from cmdline "ktest=..."
 int ktest_run_one(const char *name);           // 0 pass, -1 fail, -2 unknown
 void ktest_list(void);
+// Runs round() twice: the first may load and cache what stays (code, heap
+// pages); the second must give back every frame it took. 0, round's
+// failure, or -1 with the number of frames missing printed.
+int ktest_two_rounds_no_leak(int (*round)(void));
 void ktest_deliberate_fault(void);             // ktest=fault: a kernel page fault on purpose
 
 // ---- The kernel monitor (kern/monitor.c): a prompt before there is a shell ----

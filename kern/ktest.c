@@ -3,6 +3,7 @@
 // "ktest=all" runs every one, "ktest=a,b" some, "ktest=list" names them,
 // "ktest=fault" crashes on purpose to show the register dump.
 #include "kern/kern.h"
+#include "mm/mm.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];
 
@@ -23,6 +24,19 @@ int ktest_run_one(const char *name) {
     const struct ktest *t = ktest_find(name, strlen(name));
     if (!t) return -2;
     return ktest_exec(t) == 0 ? 0 : -1;
+}
+
+int ktest_two_rounds_no_leak(int (*round)(void)) {
+    size_t frames = 0;
+    for (int i = 0; i < 2; i++) {
+        int r = round();
+        if (r) return r;
+        kheap_trim();
+        if (i == 0) frames = frame_free_count();
+    }
+    if (frame_free_count() == frames) return 0;
+    kprintf("  %ld frames not back\n", (long)frames - (long)frame_free_count());
+    return -1;
 }
 
 void ktest_list(void) {

@@ -80,17 +80,7 @@ static int own_pair(void) {
 // back, its own PML4 and private tables included.
 KTEST(sip_domain_own) {
     sip_domains_parse("sipdom.hostile_spin=c");
-    size_t frames = 0;
-    int r = 0;
-    for (int i = 0; i < 2 && r == 0; i++) {
-        r = own_pair();
-        kheap_trim();
-        if (i == 0) frames = frame_free_count();
-        else if (frame_free_count() != frames) {
-            kprintf("  %ld frames not back\n", (long)(frames - frame_free_count()));
-            r = -1;
-        }
-    }
+    int r = ktest_two_rounds_no_leak(own_pair);
     sip_domains_parse(NULL);
     return r;
 }
@@ -110,14 +100,7 @@ static int large_one(void) {
 // sipdom=a: a kernel-space SIP's linear memory in 2 MiB pages, all back at its end.
 KTEST(sip_domain_large) {
     sip_domains_parse("sipdom=a");
-    size_t frames = 0;
-    int r = 0;
-    for (int i = 0; i < 2 && r == 0; i++) {
-        r = large_one();
-        kheap_trim();
-        if (i == 0) frames = frame_free_count();
-        else if (frame_free_count() != frames) r = -1;
-    }
+    int r = ktest_two_rounds_no_leak(large_one);
     sip_domains_parse(NULL);
     return r;
 }

@@ -81,17 +81,7 @@ static int ring3_pair(void) {
 
 // Twice: the second round must give every frame back (runtime area, tables).
 KTEST(sip_ring3_pages) {
-    size_t frames = 0;
-    int r = 0;
-    for (int i = 0; i < 2 && r == 0; i++) {
-        r = ring3_pair();
-        kheap_trim();
-        if (i == 0) frames = frame_free_count();
-        else if (frame_free_count() != frames) {
-            kprintf("  %ld frames not back\n", (long)(frames - frame_free_count()));
-            r = -1;
-        }
-    }
+    int r = ktest_two_rounds_no_leak(ring3_pair);
     sip_domains_parse(NULL);
     return r;
 }
