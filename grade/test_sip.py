@@ -334,3 +334,18 @@ def test_invariant_closed_api(tmp_path, build):
     assert proc.returncode == 1, f"sipc accepted it (exit {proc.returncode})\n{proc.stderr}"
     assert '"env.fork"' in proc.stderr and "not in the kernel ABI" in proc.stderr, proc.stderr
     assert not (tmp_path / "escape.sip").exists(), "a refused program left an image"
+
+
+def test_malformed_domain_words_are_refused_at_boot(osrun):
+    """Bad sipdom words on the command line (a letter out of range, an empty selector, a
+    selector with no name) are each refused with one line naming the word and ignored:
+    the kernel neither panics nor applies them, and hello runs in the default domain b."""
+    run = osrun("sip", cmdline="sipdom=x sipdom.=c sipdom./fs=d sip=hello")
+    for word in ("sipdom=x", "sipdom.=c", "sipdom./fs=d"):
+        assert re.search(rf"^sip: cmdline: {re.escape(word)}: .+$", run.transcript, re.M), \
+            why(run, f"no refusal line naming {word}")
+    assert re.search(r"^sip: domains: sipdom=b \(kernel space, 4 KiB pages\)$",
+                     run.transcript, re.M), why(run, "the defaults were not kept")
+    assert "hello from a SIP" in run.transcript, why(run, "hello did not run")
+    assert "PANIC" not in run.transcript, why(run, "the kernel panicked")
+    assert run.code == EXIT_OK, why(run, f"osrun exit {run.code}, want 0")
