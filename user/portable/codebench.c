@@ -228,25 +228,12 @@ static const struct row rows[] = {
     { "strsearch", "strstr in 1 KiB", strsearch, 500, 5 },
 };
 
-static int usage(void) {
-    fprintf(stderr, "usage: codebench [-r RUNS] [-q]\n");
-    return 2;
-}
-
 int main(int argc, char **argv) {
     long runs = 5;
     int quick = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-q") == 0) quick = 1, runs = 2;
-        else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
-            if ((runs = ptm_count(PROG, "-r", argv[++i])) < 0) return 2;
-        } else return usage();
-    }
+    if (ptm_parse_runs(PROG, "codebench [-r RUNS] [-q]", argc, argv, &runs, &quick)) return 2;
     fill_inputs();
-    ptm_measure_tsc();
-    ptm_print_meta(PROG);
-    printf(PROG ": backend %s, TSC %llu kHz (pt_cycles over pt_time_ns)\n", pt_backend(),
-           (unsigned long long)(ptm_tsc_hz / 1000));
+    ptm_start(PROG);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const struct row *r = &rows[i];
         if (ptm_row(PROG, r->key, r->what, r->batch, ptm_clamp_runs(runs),

@@ -203,26 +203,15 @@ static int run_rows(int runs, const struct counts *c) {
     return 0;
 }
 
-static int usage(void) {
-    fprintf(stderr, "usage: ptbench [-r RUNS] [-q] | ptbench -x | ptbench echo\n");
-    return 2;
-}
-
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "-x") == 0) return 0;
     if (argc == 2 && strcmp(argv[1], "echo") == 0) return echo_server();
     long runs = 7;
     int quick = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-q") == 0) quick = 1, runs = 2;
-        else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
-            if ((runs = ptm_count(PROG, "-r", argv[++i])) < 0) return 2;
-        } else return usage();
-    }
-    ptm_measure_tsc();
-    ptm_print_meta(PROG);
-    printf(PROG ": backend %s, TSC %llu kHz (pt_cycles over pt_time_ns)\n", pt_backend(),
-           (unsigned long long)(ptm_tsc_hz / 1000));
+    if (ptm_parse_runs(PROG, "ptbench [-r RUNS] [-q] | ptbench -x | ptbench echo", argc, argv,
+                       &runs, &quick))
+        return 2;
+    ptm_start(PROG);
     int err = run_rows(ptm_clamp_runs(runs), quick ? &quick_counts : &full_counts);
     if (!err) printf(PROG ": done (a benchmark: these numbers are reported, never judged)\n");
     return err;

@@ -83,3 +83,28 @@ static inline long ptm_count(const char *prog, const char *opt, const char *s) {
 static inline int ptm_clamp_runs(long runs) {
     return runs > PTM_MAX_RUNS ? PTM_MAX_RUNS : (int)runs;
 }
+
+// The options of a row benchmark: -r RUNS and -q (two runs, the quick
+// counts). 0, or 2 (the exit status) after saying what was wrong: a bad
+// count, or anything else with the program's usage line.
+static inline int ptm_parse_runs(const char *prog, const char *usage, int argc, char **argv,
+                                 long *runs, int *quick) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-q") == 0) *quick = 1, *runs = 2;
+        else if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
+            if ((*runs = ptm_count(prog, "-r", argv[++i])) < 0) return 2;
+        } else {
+            fprintf(stderr, "usage: %s\n", usage);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+// A row benchmark's start: the TSC's rate, the @meta line and the human one.
+static inline void ptm_start(const char *prog) {
+    ptm_measure_tsc();
+    ptm_print_meta(prog);
+    printf("%s: backend %s, TSC %llu kHz (pt_cycles over pt_time_ns)\n", prog, pt_backend(),
+           (unsigned long long)(ptm_tsc_hz / 1000));
+}
