@@ -17,6 +17,8 @@ What this file adds to pytest:
 """
 
 import fcntl
+import importlib.machinery
+import importlib.util
 import json
 import os
 import re
@@ -36,6 +38,14 @@ VARIANTS = ("hw", "sip")
 EXIT_OK, EXIT_TEST_FAILED, EXIT_TIMEOUT, EXIT_PANIC, EXIT_RUNNER = 0, 1, 2, 3, 4
 
 LOGS_KEY = pytest.StashKey[list]()
+
+
+def load_tool(name, module_name):
+    """tools/NAME (a python3 script without .py) imported as a module, for tests of its parts."""
+    loader = importlib.machinery.SourceFileLoader(module_name, str(ROOT / "tools" / name))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(module_name, loader))
+    loader.exec_module(module)
+    return module
 
 
 def build_dir():

@@ -6,8 +6,6 @@
     has the table, the charts are PNGs. No timing is ever asserted: a benchmark reports.
 """
 import fcntl
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_dir, make_spelling, session_id
+from conftest import ROOT, build_dir, load_tool, make_spelling, session_id
 
 sys.path.insert(0, str(ROOT / "tools"))
 import benchlib  # noqa: E402
@@ -28,11 +26,7 @@ PTBENCH_ROWS = ["cycle_counter", "abi_call", "yield", "waitsignal", "msg_rtt", "
 
 
 def load_bench():
-    loader = importlib.machinery.SourceFileLoader("bench_tool", str(ROOT / "tools" / "bench"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+    return load_tool("bench", "bench_tool")
 
 
 def data_line(prog, key, runs, ops=100, hz=2_000_000_000):
@@ -302,10 +296,7 @@ def test_quick_run_report_files(quick_run):
 # ---------------------------------------------------------------- tools/demo-tlb's reading
 
 def test_demo_tlb_reads_whether_pcid_was_on():
-    loader = importlib.machinery.SourceFileLoader("demo_tlb", str(ROOT / "tools" / "demo-tlb"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    demo = importlib.util.module_from_spec(spec)
-    loader.exec_module(demo)
+    demo = load_tool("demo-tlb", "demo_tlb")
     tcg = demo.pcid_facts("cpu: ...\nhw: smep on, smap on, pcid off (not supported)\n$ ")
     assert (tcg["on"], tcg["supported"]) == (False, False)
     kvm = demo.pcid_facts("hw: smep on, smap on, pcid on, invpcid on\n")

@@ -7,8 +7,6 @@
     reference on the build under test: results.json is well formed and the PNG is a PNG.
     No timing is ever asserted: a benchmark reports.
 """
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -16,20 +14,12 @@ import sys
 
 import pytest
 
-from conftest import ROOT, build_dir
+from conftest import ROOT, build_dir, load_tool
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def load_figure5():
-    loader = importlib.machinery.SourceFileLoader("figure5_tool", str(ROOT / "tools" / "figure5"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-fig5 = load_figure5()
+fig5 = load_tool("figure5", "figure5_tool")
 EXPECT = {c[0]: c[4] for c in fig5.CONFIGS}
 
 

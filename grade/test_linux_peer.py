@@ -4,8 +4,6 @@ and is skipped, saying so, otherwise.  Nothing here downloads."""
 
 import fcntl
 import gzip
-import importlib.machinery
-import importlib.util
 import json
 import os
 import re
@@ -15,20 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, build_dir, make_spelling
+from conftest import ROOT, build_dir, load_tool, make_spelling
 
 TOOL = ROOT / "tools" / "linux-peer"
 
 
-def load_peer():
-    loader = importlib.machinery.SourceFileLoader("linux_peer", str(TOOL))
-    spec = importlib.util.spec_from_loader("linux_peer", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-peer = load_peer()
+peer = load_tool("linux-peer", "linux_peer")
 
 
 def fetched():
